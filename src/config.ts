@@ -1,0 +1,244 @@
+// The only module that reads process.env. Everything else receives a typed Config.
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const httpUrl = (what: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => /^https?:\/\/[^\s/]+/.test(v), { message: `expected an http(s) URL (${what})` })
+    .transform((v) => v.replace(/\/+$/, ''));
+
+const databaseUrl = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? 'sqlite:./data/bot.sqlite' : v))
+  .refine((v) => /^sqlite:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v), {
+    message: 'expected sqlite:… or postgres://…',
+  });
+
+const base64Key = z
+  .string()
+  .trim()
+  .refine(
+    (v) => {
+      const buf = Buffer.from(v, 'base64');
+      return buf.length === 32 && /^[A-Za-z0-9+/=_-]+$/.test(v);
+    },
+    { message: 'expected 32 bytes encoded as base64 (openssl rand -base64 32)' },
+  );
+
+const intInRange = (def: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? String(def) : v))
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, {
+      message: `expected an integer from ${min} to ${max}`,
+    })
+    .transform(Number);
+
+const digits = (what: string) =>
+  optionalString.refine((v) => v === undefined || /^\d+$/.test(v), { message: `expected a numeric ${what}` });
+
+export const envSchema = z.object({
+  NODE_ENV: optionalString,
+  PORT: intInRange(3000, 0, 65535),
+  PUBLIC_BASE_URL: httpUrl('base URL used in one-time links').optional(),
+  DATABASE_URL: databaseUrl,
+  TOKEN_ENCRYPTION_KEY: base64Key.optional(),
+  TOKEN_ENCRYPTION_OLD_KEYS: optionalString.refine(
+    (v) => v === undefined || v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32),
+    { message: 'expected comma-separated 32-byte base64 keys' },
+  ),
+  TENANT_ID: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? 'default' : v))
+    .refine((v) => /^[a-z0-9][a-z0-9_-]{0,62}$/.test(v), {
+      message: 'expected lowercase letters, digits, - or _ (max 63)',
+    }),
+  META_APP_ID: digits('app id'),
+  META_APP_SECRET: optionalString,
+  META_VERIFY_TOKEN: optionalString,
+  META_GRAPH_BASE_URL: httpUrl('Graph API').default('https://graph.facebook.com'),
+  META_GRAPH_VERSION: z
+    .string()
+    .trim()
+    .default('v25.0')
+    .refine((v) => /^v\d+\.\d+$/.test(v), { message: 'expected a version like v25.0' }),
+  WHATSAPP_BUSINESS_ACCOUNT_ID: digits('WhatsApp Business Account id'),
+  WHATSAPP_PHONE_NUMBER_ID: digits('phone number id'),
+  WHATSAPP_ACCESS_TOKEN: optionalString.refine((v) => v === undefined || !/\s/.test(v), {
+    message: 'must not contain whitespace',
+  }),
+  GIOSG_BASE_URL: httpUrl('giosg API').default('https://service.giosg.com'),
+  GIOSG_API_TOKEN: optionalString,
+  GIOSG_ORGANIZATION_ID: optionalString,
+  GIOSG_BOT_USER_ID: optionalString,
+  GIOSG_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, {
+    message: 'expected at least 16 characters',
+  }),
+  GIOSG_ADMIN_TEAM_ID: optionalString,
+  GIOSG_UMI_CHANNEL_ID: optionalString,
+  SEND_RATE_PER_SECOND: intInRange(80, 1, 10000),
+  LINK_TTL_MINUTES: intInRange(15, 1, 1440),
+  ALERT_REMINDER_HOURS: intInRange(4, 1, 168),
+  TOKEN_HEALTH_INTERVAL_MINUTES: intInRange(60, 1, 10080),
+  DEFAULT_LOCALE: z
+    .string()
+    .trim()
+    .default('en')
+    .refine((v) => ['en', 'fi', 'sv'].includes(v), { message: 'expected en, fi or sv' }),
+  LOG_LEVEL: z
+    .string()
+    .trim()
+    .default('info')
+    .refine((v) => ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v), {
+      message: 'expected fatal, error, warn, info, debug, trace or silent',
+    }),
+  SANDBOX: optionalString.refine((v) => v === undefined || ['auto', 'on', 'off'].includes(v), {
+    message: 'expected auto, on or off',
+  }),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface TenantSeed {
+  id: string;
+  metaAppId: string;
+  metaAppSecret: string;
+  metaVerifyToken: string;
+  wabaId: string;
+  phoneNumberId: string;
+  giosgApiToken: string;
+  giosgOrganizationId: string;
+  giosgBotUserId: string;
+  giosgWebhookSecret: string;
+  giosgAdminTeamId?: string;
+  giosgUmiChannelId?: string;
+  defaultLocale: 'en' | 'fi' | 'sv';
+}
+
+export interface Config {
+  port: number;
+  publicBaseUrl: string;
+  databaseUrl: string;
+  /** Primary key first; older keys only decrypt. Undefined only in sandbox mode before a key is generated. */
+  encryptionKeys: Buffer[];
+  sandbox: boolean;
+  tenantId: string;
+  tenantSeed?: TenantSeed;
+  initialAccessToken?: string;
+  graph: { baseUrl: string; version: string };
+  giosgBaseUrl: string;
+  sendRatePerSecond: number;
+  linkTtlMs: number;
+  alertReminderMs: number;
+  tokenHealthIntervalMs: number;
+  defaultLocale: 'en' | 'fi' | 'sv';
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+const CREDENTIAL_VARS = [
+  'META_APP_ID',
+  'META_APP_SECRET',
+  'META_VERIFY_TOKEN',
+  'WHATSAPP_BUSINESS_ACCOUNT_ID',
+  'WHATSAPP_PHONE_NUMBER_ID',
+  'GIOSG_API_TOKEN',
+  'GIOSG_ORGANIZATION_ID',
+  'GIOSG_BOT_USER_ID',
+  'GIOSG_WEBHOOK_SECRET',
+] as const;
+
+/** Parses an environment (process.env by default) into Config, or throws ConfigError with one line per problem. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`),
+    );
+  }
+  const env = parsed.data;
+  const present = CREDENTIAL_VARS.filter((k) => env[k] !== undefined);
+  const wantSandbox = env.SANDBOX === 'on' || (env.SANDBOX !== 'off' && present.length === 0);
+  const problems: string[] = [];
+
+  if (wantSandbox && present.length > 0) {
+    problems.push(
+      `SANDBOX: refusing to run the sandbox while real credentials are set (${present.join(', ')})`,
+    );
+  }
+  if (!wantSandbox) {
+    for (const k of CREDENTIAL_VARS) {
+      if (env[k] === undefined) problems.push(`${k}: required when credentials are configured (set all of ${CREDENTIAL_VARS.join(', ')}, or none for the sandbox)`);
+    }
+    if (env.TOKEN_ENCRYPTION_KEY === undefined) {
+      problems.push('TOKEN_ENCRYPTION_KEY: required outside the sandbox (openssl rand -base64 32)');
+    }
+    if (env.PUBLIC_BASE_URL === undefined) {
+      problems.push('PUBLIC_BASE_URL: required outside the sandbox (the https address admins open links on)');
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const keys: Buffer[] = [];
+  if (env.TOKEN_ENCRYPTION_KEY) keys.push(Buffer.from(env.TOKEN_ENCRYPTION_KEY, 'base64'));
+  if (env.TOKEN_ENCRYPTION_OLD_KEYS) {
+    for (const k of env.TOKEN_ENCRYPTION_OLD_KEYS.split(',')) keys.push(Buffer.from(k.trim(), 'base64'));
+  }
+
+  const defaultLocale = env.DEFAULT_LOCALE as 'en' | 'fi' | 'sv';
+  const tenantSeed: TenantSeed | undefined = wantSandbox
+    ? undefined
+    : {
+        id: env.TENANT_ID,
+        metaAppId: env.META_APP_ID!,
+        metaAppSecret: env.META_APP_SECRET!,
+        metaVerifyToken: env.META_VERIFY_TOKEN!,
+        wabaId: env.WHATSAPP_BUSINESS_ACCOUNT_ID!,
+        phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID!,
+        giosgApiToken: env.GIOSG_API_TOKEN!,
+        giosgOrganizationId: env.GIOSG_ORGANIZATION_ID!,
+        giosgBotUserId: env.GIOSG_BOT_USER_ID!,
+        giosgWebhookSecret: env.GIOSG_WEBHOOK_SECRET!,
+        giosgAdminTeamId: env.GIOSG_ADMIN_TEAM_ID,
+        giosgUmiChannelId: env.GIOSG_UMI_CHANNEL_ID,
+        defaultLocale,
+      };
+
+  return {
+    port: env.PORT,
+    publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.PORT}`,
+    databaseUrl: env.DATABASE_URL,
+    encryptionKeys: keys,
+    sandbox: wantSandbox,
+    tenantId: env.TENANT_ID,
+    tenantSeed,
+    initialAccessToken: env.WHATSAPP_ACCESS_TOKEN,
+    graph: { baseUrl: env.META_GRAPH_BASE_URL, version: env.META_GRAPH_VERSION },
+    giosgBaseUrl: env.GIOSG_BASE_URL,
+    sendRatePerSecond: env.SEND_RATE_PER_SECOND,
+    linkTtlMs: env.LINK_TTL_MINUTES * 60_000,
+    alertReminderMs: env.ALERT_REMINDER_HOURS * 3_600_000,
+    tokenHealthIntervalMs: env.TOKEN_HEALTH_INTERVAL_MINUTES * 60_000,
+    defaultLocale,
+    logLevel: env.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,90 @@
+// Opens the database named by DATABASE_URL: SQLite (embedded default) or PostgreSQL.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import type { Database } from './schema';
+
+// int8 (COUNT, BIGINT) arrives as a string by default; our values are epoch ms and ids,
+// all far below 2^53, so numbers are safe and keep both engines' rows identical.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Store {
+  db: Kysely<Database>;
+  engine: Engine;
+  /** PostgreSQL only: a pool for LISTEN/NOTIFY and advisory locks. */
+  pgPool?: pg.Pool;
+  /** SQLite only: the file path (tests read the raw file to prove nothing is in clear). */
+  sqlitePath?: string;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function openStore(databaseUrl: string): Store {
+  if (databaseUrl.startsWith('sqlite:')) return openSqlite(databaseUrl.slice('sqlite:'.length));
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return openPostgres(databaseUrl);
+  throw new Error('DATABASE_URL: expected sqlite:… or postgres://…');
+}
+
+function openSqlite(file: string): Store {
+  const resolved = file === ':memory:' ? file : path.resolve(file);
+  if (resolved !== ':memory:') fs.mkdirSync(path.dirname(resolved), { recursive: true });
+  const raw = new SqliteDatabase(resolved);
+  raw.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode keeps every commit durable against process crashes (kill -9);
+  // only an OS crash can lose the last transactions, which Meta then re-delivers.
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  let closed = false;
+  return {
+    db,
+    engine: 'sqlite',
+    sqlitePath: resolved,
+    async ping() {
+      if (closed) return false;
+      try {
+        await sql`select 1`.execute(db);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+function openPostgres(url: string): Store {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  // An idle client losing its server must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+  return {
+    db,
+    engine: 'postgres',
+    pgPool: pool,
+    async ping() {
+      if (closed) return false;
+      try {
+        await sql`select 1`.execute(db);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}

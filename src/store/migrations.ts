@@ -1,0 +1,236 @@
+// Versioned migrations, the same for SQLite and PostgreSQL. Never edit a released
+// migration: add a new one.
+import { Kysely, Migration, MigrationProvider, Migrator, sql } from 'kysely';
+import type { Engine } from './db';
+
+type Builder = (db: Kysely<any>, engine: Engine) => Promise<void>;
+
+const idColumn = (engine: Engine) => (engine === 'postgres' ? 'bigserial' : 'integer');
+
+const migrations: Record<string, Builder> = {
+  async '0001_foundation'(db, engine) {
+    const id = idColumn(engine);
+    const idOpts = (c: any) => (engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement());
+
+    await db.schema
+      .createTable('tenants')
+      .addColumn('tenant_id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('meta_app_id', 'text', (c) => c.notNull())
+      .addColumn('meta_app_name', 'text')
+      .addColumn('meta_app_secret_key_id', 'text', (c) => c.notNull())
+      .addColumn('meta_app_secret_box', 'text', (c) => c.notNull())
+      .addColumn('meta_verify_token_key_id', 'text', (c) => c.notNull())
+      .addColumn('meta_verify_token_box', 'text', (c) => c.notNull())
+      .addColumn('waba_id', 'text', (c) => c.notNull())
+      .addColumn('phone_number_id', 'text', (c) => c.notNull())
+      .addColumn('giosg_api_token_key_id', 'text', (c) => c.notNull())
+      .addColumn('giosg_api_token_box', 'text', (c) => c.notNull())
+      .addColumn('giosg_organization_id', 'text', (c) => c.notNull())
+      .addColumn('giosg_bot_user_id', 'text', (c) => c.notNull())
+      .addColumn('giosg_webhook_secret_key_id', 'text', (c) => c.notNull())
+      .addColumn('giosg_webhook_secret_box', 'text', (c) => c.notNull())
+      .addColumn('giosg_admin_team_id', 'text')
+      .addColumn('giosg_umi_channel_id', 'text')
+      .addColumn('default_locale', 'text', (c) => c.notNull().defaultTo('en'))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('token_versions')
+      .addColumn('id', id, idOpts)
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('stage', 'text', (c) => c.notNull())
+      .addColumn('key_id', 'text', (c) => c.notNull())
+      .addColumn('box', 'text', (c) => c.notNull())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('validated_at', 'bigint')
+      .addColumn('promoted_at', 'bigint')
+      .addColumn('expires_at', 'bigint')
+      .addColumn('token_type', 'text')
+      .addColumn('verified_name', 'text')
+      .addColumn('display_phone_number', 'text')
+      .execute();
+    // At most one current and one previous version per tenant: the database itself
+    // refuses a second winner if two promotions race.
+    await sql`create unique index token_versions_one_current on token_versions (tenant_id) where stage = 'current'`.execute(db);
+    await sql`create unique index token_versions_one_previous on token_versions (tenant_id) where stage = 'previous'`.execute(db);
+
+    await db.schema
+      .createTable('audit_log')
+      .addColumn('id', id, idOpts)
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('version_id', 'bigint')
+      .addColumn('detail', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('audit_log_tenant').on('audit_log').columns(['tenant_id', 'id']).execute();
+
+    await db.schema
+      .createTable('webhook_events')
+      .addColumn('id', id, idOpts)
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('received_at', 'bigint', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('processed_at', 'bigint')
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('last_error', 'text')
+      .execute();
+    await sql`create index webhook_events_unprocessed on webhook_events (id) where processed_at is null`.execute(db);
+
+    await db.schema
+      .createTable('inbound_messages')
+      .addColumn('id', id, idOpts)
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('wa_message_id', 'text', (c) => c.notNull())
+      .addColumn('wa_id', 'text', (c) => c.notNull())
+      .addColumn('profile_name', 'text')
+      .addColumn('text', 'text', (c) => c.notNull())
+      .addColumn('wa_timestamp', 'bigint', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_error', 'text')
+      .addColumn('lease_owner', 'text')
+      .addColumn('lease_until', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('relayed_at', 'bigint')
+      .addUniqueConstraint('inbound_messages_dedupe', ['tenant_id', 'wa_message_id'])
+      .execute();
+    await db.schema.createIndex('inbound_messages_pending').on('inbound_messages').columns(['state', 'next_attempt_at']).execute();
+
+    await db.schema
+      .createTable('status_events')
+      .addColumn('id', id, idOpts)
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('status_id', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('recipient', 'text')
+      .addColumn('error_code', 'integer')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('status_events_dedupe', ['tenant_id', 'status_id', 'status'])
+      .execute();
+
+    await db.schema
+      .createTable('outbox')
+      .addColumn('id', id, idOpts)
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('source_id', 'text', (c) => c.notNull())
+      .addColumn('recipient', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('giosg_chat_id', 'text')
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+      .addColumn('lease_owner', 'text')
+      .addColumn('lease_until', 'bigint')
+      .addColumn('wamid', 'text')
+      .addColumn('error_class', 'text')
+      .addColumn('error_code', 'integer')
+      .addColumn('error_reason', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('sent_at', 'bigint')
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('outbox_dedupe', ['tenant_id', 'source_id'])
+      .execute();
+    await db.schema.createIndex('outbox_pending').on('outbox').columns(['tenant_id', 'state', 'next_attempt_at']).execute();
+    await db.schema.createIndex('outbox_recipient').on('outbox').columns(['tenant_id', 'recipient', 'id']).execute();
+    await db.schema.createIndex('outbox_wamid').on('outbox').columns(['wamid']).execute();
+
+    await db.schema
+      .createTable('incidents')
+      .addColumn('id', id, idOpts)
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('fixable_by_token', 'integer', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('meta_code', 'integer')
+      .addColumn('opened_at', 'bigint', (c) => c.notNull())
+      .addColumn('resolved_at', 'bigint')
+      .addColumn('alerted_at', 'bigint')
+      .addColumn('reminded_at', 'bigint')
+      .addColumn('alert_chat_id', 'text')
+      .addColumn('delivered_after', 'integer')
+      .execute();
+    // One open incident per tenant and kind: concurrent detectors cannot open two.
+    await sql`create unique index incidents_one_open on incidents (tenant_id, kind) where state = 'open'`.execute(db);
+
+    await db.schema
+      .createTable('channel_state')
+      .addColumn('tenant_id', 'text', (c) => c.primaryKey())
+      .addColumn('paused', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('paused_reason', 'text')
+      .addColumn('paused_since', 'bigint')
+      .addColumn('incident_id', 'bigint')
+      .addColumn('last_success_at', 'bigint')
+      .addColumn('next_probe_at', 'bigint')
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('links')
+      .addColumn('id_hash', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('admin_user_id', 'text', (c) => c.notNull())
+      .addColumn('chat_id', 'text', (c) => c.notNull())
+      .addColumn('locale', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('failed_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('consumed_at', 'bigint')
+      .addColumn('token_version_id', 'bigint')
+      .execute();
+
+    await db.schema
+      .createTable('bot_state')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('giosg_events')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('resource_id', 'text', (c) => c.notNull())
+      .addColumn('received_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('giosg_events_pk', ['tenant_id', 'resource_id'])
+      .execute();
+
+    await db.schema
+      .createTable('job_leases')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('job', 'text', (c) => c.notNull())
+      .addColumn('owner', 'text', (c) => c.notNull())
+      .addColumn('lease_until', 'bigint', (c) => c.notNull())
+      .addColumn('last_run_at', 'bigint')
+      .addPrimaryKeyConstraint('job_leases_pk', ['tenant_id', 'job'])
+      .execute();
+  },
+};
+
+class CodeMigrationProvider implements MigrationProvider {
+  constructor(private readonly engine: Engine) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, up] of Object.entries(migrations)) {
+      out[name] = { up: (db) => up(db, this.engine) };
+    }
+    return out;
+  }
+}
+
+export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(engine) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

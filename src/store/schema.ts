@@ -1,0 +1,200 @@
+// Row types for every table. Times are epoch milliseconds; booleans are 0/1 integers
+// so that SQLite and PostgreSQL rows look the same to callers.
+import type { Generated, ColumnType } from 'kysely';
+
+type Id = Generated<number>;
+
+export interface TenantTable {
+  tenant_id: string;
+  name: string;
+  meta_app_id: string;
+  meta_app_name: string | null;
+  meta_app_secret_key_id: string;
+  meta_app_secret_box: string;
+  meta_verify_token_key_id: string;
+  meta_verify_token_box: string;
+  waba_id: string;
+  phone_number_id: string;
+  giosg_api_token_key_id: string;
+  giosg_api_token_box: string;
+  giosg_organization_id: string;
+  giosg_bot_user_id: string;
+  giosg_webhook_secret_key_id: string;
+  giosg_webhook_secret_box: string;
+  giosg_admin_team_id: string | null;
+  giosg_umi_channel_id: string | null;
+  default_locale: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export type TokenStage = 'pending' | 'promoting' | 'current' | 'demoting' | 'previous' | 'retired' | 'rejected';
+
+export interface TokenVersionTable {
+  id: Id;
+  tenant_id: string;
+  stage: TokenStage;
+  key_id: string;
+  box: string;
+  fingerprint: string;
+  source: string;
+  created_by: string;
+  created_at: number;
+  validated_at: number | null;
+  promoted_at: number | null;
+  expires_at: number | null; // epoch ms, null = never / unknown
+  token_type: string | null;
+  verified_name: string | null;
+  display_phone_number: string | null;
+}
+
+export interface AuditLogTable {
+  id: Id;
+  tenant_id: string;
+  actor: string;
+  action: string;
+  version_id: number | null;
+  detail: string | null;
+  created_at: number;
+}
+
+export interface WebhookEventTable {
+  id: Id;
+  tenant_id: string;
+  received_at: number;
+  body: string;
+  processed_at: number | null;
+  attempts: number;
+  last_error: string | null;
+}
+
+export interface InboundMessageTable {
+  id: Id;
+  tenant_id: string;
+  wa_message_id: string;
+  wa_id: string;
+  profile_name: string | null;
+  text: string;
+  wa_timestamp: number;
+  state: 'queued' | 'relayed' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  created_at: number;
+  relayed_at: number | null;
+}
+
+export interface StatusEventTable {
+  id: Id;
+  tenant_id: string;
+  status_id: string;
+  status: string;
+  recipient: string | null;
+  error_code: number | null;
+  created_at: number;
+}
+
+export type OutboxState = 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface OutboxTable {
+  id: Id;
+  tenant_id: string;
+  source_id: string; // giosg message id: dedupes giosg's webhook retries
+  recipient: string;
+  body: string;
+  giosg_chat_id: string | null;
+  state: OutboxState;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  wamid: string | null;
+  error_class: string | null;
+  error_code: number | null;
+  error_reason: string | null;
+  created_at: number;
+  sent_at: number | null;
+  updated_at: number;
+}
+
+export interface IncidentTable {
+  id: Id;
+  tenant_id: string;
+  kind: string; // token | permission | account | account_update | token_health
+  fixable_by_token: number;
+  state: 'open' | 'resolved';
+  reason: string | null;
+  meta_code: number | null;
+  opened_at: number;
+  resolved_at: number | null;
+  alerted_at: number | null;
+  reminded_at: number | null;
+  alert_chat_id: string | null;
+  delivered_after: number | null;
+}
+
+export interface ChannelStateTable {
+  tenant_id: string;
+  paused: number;
+  paused_reason: string | null;
+  paused_since: number | null;
+  incident_id: number | null;
+  last_success_at: number | null;
+  next_probe_at: number | null;
+  updated_at: number;
+}
+
+export interface LinkTable {
+  id_hash: string;
+  tenant_id: string;
+  admin_user_id: string;
+  chat_id: string;
+  locale: string;
+  created_at: number;
+  expires_at: number;
+  failed_attempts: number;
+  state: 'open' | 'consumed' | 'burnt';
+  consumed_at: number | null;
+  token_version_id: number | null;
+}
+
+export interface BotStateTable {
+  tenant_id: string;
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+export interface GiosgEventTable {
+  tenant_id: string;
+  resource_id: string;
+  received_at: number;
+}
+
+export interface JobLeaseTable {
+  tenant_id: string;
+  job: string;
+  owner: string;
+  lease_until: number;
+  last_run_at: number | null;
+}
+
+export interface Database {
+  tenants: TenantTable;
+  token_versions: TokenVersionTable;
+  audit_log: AuditLogTable;
+  webhook_events: WebhookEventTable;
+  inbound_messages: InboundMessageTable;
+  status_events: StatusEventTable;
+  outbox: OutboxTable;
+  incidents: IncidentTable;
+  channel_state: ChannelStateTable;
+  links: LinkTable;
+  bot_state: BotStateTable;
+  giosg_events: GiosgEventTable;
+  job_leases: JobLeaseTable;
+}
+
+export type Count = ColumnType<number, never, never>;

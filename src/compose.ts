@@ -1,0 +1,19 @@
+// Wires the features into one running service. Each feature exposes install(s): it adds
+// its parts to Services, registers its background workers and returns its routes.
+import type { Config } from './config';
+import { buildServices, ServiceOverrides, Services } from './services';
+import { createApp, RouteModule } from './http/app';
+import type { Express } from 'express';
+
+export interface Composed {
+  services: Services;
+  app: Express;
+}
+
+export async function compose(config: Config, overrides: ServiceOverrides = {}): Promise<Composed> {
+  const s = await buildServices(config, overrides);
+  const features: RouteModule[] = [
+    // feature installs are added here, in dependency order
+  ];
+  return { services: s, app: createApp(s, features) };
+}

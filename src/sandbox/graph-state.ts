@@ -1,0 +1,106 @@
+// Mutable world of the Graph simulator: tokens, numbers, what was sent, injected faults.
+// Arrays handed out through the GraphSim handle are cleared in place on reset so that a
+// test holding `sim.sent` keeps looking at the live list.
+import { randomBytes } from 'node:crypto';
+import type { LoggedRequest } from './request-log';
+import type { GraphMode, MetaErrorSpec, SentMessage, SimPhone, SimToken } from './graph-types';
+
+export const WHATSAPP_SCOPES = ['whatsapp_business_management', 'whatsapp_business_messaging'];
+
+export interface StoredToken {
+  token: string;
+  appId: string;
+  type: 'SYSTEM_USER' | 'USER' | 'PAGE';
+  scopes: string[];
+  targetIds?: string[];
+  expiresAt: number;
+  valid: boolean;
+  phoneAccess?: string[];
+  issuedAt: number;
+  userId: string;
+}
+
+export type TokenStatus = 'unknown' | 'invalid' | 'expired' | 'ok';
+
+const nowSec = (): number => Math.floor(Date.now() / 1000);
+
+export class GraphState {
+  readonly tokens = new Map<string, StoredToken>();
+  readonly phones = new Map<string, SimPhone>();
+  readonly sent: SentMessage[] = [];
+  readonly requests: LoggedRequest[] = [];
+  mode: GraphMode = 'ok';
+  latencyMs = 0;
+  throttlePerSecond: number | null = null;
+  webhookTarget: string | undefined;
+  private failures: { remaining: number; err: MetaErrorSpec } | undefined;
+  private recentSends: number[] = [];
+
+  constructor(readonly appId: string) {}
+
+  addToken(t: SimToken): StoredToken {
+    const stored: StoredToken = {
+      token: t.token,
+      appId: t.appId,
+      type: t.type ?? 'SYSTEM_USER',
+      scopes: [...(t.scopes ?? WHATSAPP_SCOPES)],
+      targetIds: t.targetIds ? [...t.targetIds] : undefined,
+      expiresAt: t.expiresAt ?? 0,
+      valid: t.valid ?? true,
+      phoneAccess: t.phoneAccess ? [...t.phoneAccess] : undefined,
+      issuedAt: nowSec(),
+      // System users have numeric ids; any stable digits will do.
+      userId: String(100000000000000 + randomBytes(4).readUInt32BE(0)),
+    };
+    this.tokens.set(t.token, stored);
+    return stored;
+  }
+
+  expire(stored: StoredToken): void {
+    // Strictly in the past, so "expired" holds even within the same second.
+    stored.expiresAt = Math.min(stored.expiresAt || Infinity, nowSec() - 1);
+  }
+
+  status(token: string | undefined): TokenStatus {
+    const t = token === undefined ? undefined : this.tokens.get(token);
+    if (!t) return 'unknown';
+    if (!t.valid) return 'invalid';
+    if (t.expiresAt > 0 && t.expiresAt <= nowSec()) return 'expired';
+    return 'ok';
+  }
+
+  failNext(n: number, err: MetaErrorSpec): void {
+    this.failures = n > 0 ? { remaining: n, err } : undefined;
+  }
+
+  takeFailure(): MetaErrorSpec | undefined {
+    if (!this.failures) return undefined;
+    const { err } = this.failures;
+    if (--this.failures.remaining <= 0) this.failures = undefined;
+    return err;
+  }
+
+  /** True when one more send now would exceed the rolling one-second budget. */
+  overThrottle(now = Date.now()): boolean {
+    if (this.throttlePerSecond === null) return false;
+    this.recentSends = this.recentSends.filter((t) => now - t < 1000);
+    return this.recentSends.length >= this.throttlePerSecond;
+  }
+
+  noteSend(now = Date.now()): void {
+    if (this.throttlePerSecond !== null) this.recentSends.push(now);
+  }
+
+  reset(): void {
+    this.tokens.clear();
+    this.phones.clear();
+    this.sent.length = 0;
+    this.requests.length = 0;
+    this.mode = 'ok';
+    this.latencyMs = 0;
+    this.throttlePerSecond = null;
+    this.webhookTarget = undefined;
+    this.failures = undefined;
+    this.recentSends = [];
+  }
+}

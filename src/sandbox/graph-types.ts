@@ -1,0 +1,111 @@
+// Public shapes of the Graph API simulator, apart from its wiring so that routes, control
+// API and tests can share them without importing each other.
+import type { LoggedRequest } from './request-log';
+
+export interface SimToken {
+  token: string;
+  appId: string;
+  type?: 'SYSTEM_USER' | 'USER' | 'PAGE';
+  scopes?: string[];
+  /** WABA ids reported as target_ids of the WhatsApp scopes in granular_scopes. */
+  targetIds?: string[];
+  /** Unix seconds; 0 (default) = never. */
+  expiresAt?: number;
+  valid?: boolean;
+  /** Phone number ids this token may use; omitted = all. */
+  phoneAccess?: string[];
+}
+
+export interface SimPhone {
+  id: string;
+  wabaId: string;
+  displayPhoneNumber: string;
+  verifiedName: string;
+}
+
+export interface GraphSimOptions {
+  port?: number;
+  appId: string;
+  appSecret: string;
+  requireAppSecretProof?: boolean;
+  /** Send `sent` then `delivered` status webhooks after each accepted message. */
+  autoStatuses?: boolean;
+  /** Waits between webhook attempts; default [1000, 5000, 30000]. */
+  webhookRetryDelaysMs?: number[];
+}
+
+export type GraphMode = 'ok' | 'down' | '5xx' | 'slow' | 'timeout';
+
+export interface MetaErrorSpec {
+  httpStatus: number;
+  code: number;
+  subcode?: number;
+  message?: string;
+  type?: string;
+}
+
+export interface SentMessage {
+  /** wamid */
+  id: string;
+  phoneNumberId: string;
+  to: string;
+  body: string;
+  /** First 8 hex chars of sha256(token); the raw token is never kept here. */
+  tokenFingerprint: string;
+  at: number;
+}
+
+export type MessageType = 'text' | 'image' | 'audio' | 'document' | 'video' | 'location' | 'sticker';
+
+export interface CustomerMessageInput {
+  phoneNumberId: string;
+  from: string;
+  name?: string;
+  text?: string;
+  id?: string;
+  type?: MessageType;
+  caption?: string;
+}
+
+export interface StatusUpdateInput {
+  phoneNumberId: string;
+  wamid: string;
+  recipient: string;
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  errors?: { code: number; title: string; message?: string }[];
+}
+
+export interface DeliveryResult {
+  /** HTTP status of the last attempt; 0 when the connection failed. */
+  status: number;
+  attempts: number;
+}
+
+export interface GraphSim {
+  /** e.g. http://127.0.0.1:PORT — clients append /v25.0/... */
+  url: string;
+  close(): Promise<void>;
+  addToken(t: SimToken): void;
+  /** Later use answers 190/463. */
+  expireToken(token: string): void;
+  /** Later use answers 190/467. */
+  invalidateToken(token: string): void;
+  removeScope(token: string, scope: string): void;
+  addPhone(p: SimPhone): void;
+  /** Our /webhooks/meta/:tenant URL. */
+  setWebhookTarget(url: string): void;
+  /** Signs with the app secret and retries any non-200 per webhookRetryDelaysMs, like Meta. */
+  deliverWebhook(payload: object): Promise<DeliveryResult>;
+  customerMessage(o: CustomerMessageInput): object;
+  statusUpdate(o: StatusUpdateInput): object;
+  accountUpdate(o: { wabaId: string; event: string }): object;
+  sent: SentMessage[];
+  /** The next n sends fail with this Meta error. */
+  failNext(n: number, err: MetaErrorSpec): void;
+  setMode(mode: GraphMode, opts?: { latencyMs?: number }): void;
+  /** Sends above this many per rolling second answer 130429; null = unlimited. */
+  setThrottle(perSecond: number | null): void;
+  requests: LoggedRequest[];
+  /** Forget tokens, phones, sent messages, requests, injected faults and the webhook target. */
+  reset(): void;
+}

@@ -1,0 +1,104 @@
+// Builds every long-lived part of the service from a Config. main.ts and the tests both
+// use it, so tests run the same wiring as production with injected clock/logger/store.
+import { randomUUID } from 'node:crypto';
+import type { Config } from './config';
+import { createLogger, Logger } from './log';
+import { Clock, systemClock } from './clock';
+import { openStore, Store } from './store/db';
+import { migrateToLatest } from './store/migrations';
+import { TenantRepo } from './store/tenant-repo';
+import { TokenRepo } from './store/token-repo';
+import { SecretBox } from './vault/crypto';
+import { TokenVault } from './vault/token-vault';
+import { TenantService } from './vault/tenants';
+import { ChannelEventBus } from './events';
+import { Metrics } from './http/metrics';
+
+/** A background loop (outbox sender, relay, scheduler). stop() lets in-flight work finish. */
+export interface Worker {
+  readonly name: string;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface Services {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  store: Store;
+  box: SecretBox;
+  tenants: TenantService;
+  vault: TokenVault;
+  events: ChannelEventBus;
+  metrics: Metrics;
+  /** Unique per process: lease owner name for outbox claims and scheduled jobs. */
+  instanceId: string;
+  workers: Worker[];
+}
+
+export interface ServiceOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  store?: Store;
+  metrics?: Metrics;
+  instanceId?: string;
+}
+
+export async function buildServices(config: Config, o: ServiceOverrides = {}): Promise<Services> {
+  const logger = o.logger ?? createLogger(config.logLevel);
+  const clock = o.clock ?? systemClock;
+  const store = o.store ?? openStore(config.databaseUrl);
+  await migrateToLatest(store.db, store.engine);
+  const box = new SecretBox(config.encryptionKeys);
+  const events = new ChannelEventBus();
+  events.onListenerError(({ name, err }) => logger.error({ event: name, err: errorSummary(err) }, 'event listener failed'));
+  const metrics = o.metrics ?? new Metrics();
+  const tenants = new TenantService(new TenantRepo(store.db), box, clock);
+  const vault = new TokenVault(new TokenRepo(store.db, store.engine), box, clock, events);
+
+  const services: Services = {
+    config,
+    logger,
+    clock,
+    store,
+    box,
+    tenants,
+    vault,
+    events,
+    metrics,
+    instanceId: o.instanceId ?? `${process.pid}-${randomUUID().slice(0, 8)}`,
+    workers: [],
+  };
+  return services;
+}
+
+/** Seeds the environment's tenant and initial token. Safe to run at every start. */
+export async function seedFromConfig(s: Services): Promise<void> {
+  const seed = s.config.tenantSeed;
+  if (!seed) return;
+  const result = await s.tenants.upsert({
+    id: seed.id,
+    metaAppId: seed.metaAppId,
+    metaAppSecret: seed.metaAppSecret,
+    metaVerifyToken: seed.metaVerifyToken,
+    wabaId: seed.wabaId,
+    phoneNumberId: seed.phoneNumberId,
+    giosgApiToken: seed.giosgApiToken,
+    giosgOrganizationId: seed.giosgOrganizationId,
+    giosgBotUserId: seed.giosgBotUserId,
+    giosgWebhookSecret: seed.giosgWebhookSecret,
+    giosgAdminTeamId: seed.giosgAdminTeamId ?? null,
+    giosgUmiChannelId: seed.giosgUmiChannelId ?? null,
+    defaultLocale: seed.defaultLocale,
+  });
+  s.logger.info({ tenant: seed.id, result }, 'tenant seeded from environment');
+  if (s.config.initialAccessToken) {
+    const id = await s.vault.seedIfEmpty(seed.id, s.config.initialAccessToken, 'env', 'env:WHATSAPP_ACCESS_TOKEN');
+    if (id !== null) s.logger.info({ tenant: seed.id, versionId: id }, 'initial WhatsApp token stored in the vault');
+  }
+}
+
+export function errorSummary(err: unknown): { name?: string; message?: string; code?: unknown } {
+  const e = err as { name?: string; message?: string; code?: unknown };
+  return { name: e?.name, message: e?.message, code: e?.code };
+}

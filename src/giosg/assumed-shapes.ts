@@ -1,0 +1,45 @@
+// ASSUMPTIONS. giosg has published the UMI register call but not the UMI message intake,
+// the reply webhook body, or a "start a chat as the bot user" call. Until giosg confirms
+// them, these are the shapes we assume (DESIGN.md section 5). Every assumed path and
+// body lives in this file and nowhere else, so confirming them is a one-file change.
+import { z } from 'zod';
+
+export const ASSUMED_PATHS = {
+  /** Send a customer's message into giosg; UMI creates or reuses the chat for thread_id. */
+  umiIntake: (orgId: string, channelId: string) =>
+    `/api/v5/orgs/${encodeURIComponent(orgId)}/unified_messaging/${encodeURIComponent(channelId)}/messages`,
+  /** Open a new chat owned by the bot user (used to reach the admin team proactively). */
+  createBotChat: (userId: string) => `/api/v5/users/${encodeURIComponent(userId)}/chats`,
+};
+
+export const umiIntakeRequest = z.object({
+  thread_id: z.string(),
+  text: z.string(),
+  sender_name: z.string().optional(),
+  external_message_id: z.string().optional(),
+});
+export type UmiIntakeRequest = z.infer<typeof umiIntakeRequest>;
+
+export const umiIntakeResponse = z
+  .object({ id: z.union([z.string(), z.number()]).transform(String), chat_id: z.union([z.string(), z.number()]).transform(String).optional() })
+  .passthrough();
+
+export const createChatResponse = z.object({ id: z.union([z.string(), z.number()]).transform(String) }).passthrough();
+
+const replyMessage = z.object({
+  id: z.union([z.string(), z.number()]).transform(String),
+  text: z.string(),
+  sender_type: z.string().optional(),
+  sender_name: z.string().nullish(),
+  created_at: z.string().optional(),
+});
+
+/** The reply webhook giosg calls when an agent answers a UMI chat. `message` may be a plain string. */
+export const umiReplyWebhook = z.object({
+  thread_id: z.string().min(1),
+  chat_id: z.union([z.string(), z.number()]).transform(String).optional(),
+  organization_id: z.string().optional(),
+  channel_id: z.string().optional(),
+  message: z.union([replyMessage, z.string()]),
+});
+export type UmiReplyWebhook = z.infer<typeof umiReplyWebhook>;

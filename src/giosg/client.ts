@@ -1,0 +1,146 @@
+// Typed REST client for giosg. Knows giosg's paths and bodies (the unpublished ones come
+// from assumed-shapes.ts). Retries 429 and 5xx, honouring Retry-After.
+import axios, { AxiosError, AxiosInstance } from 'axios';
+import axiosRetry from 'axios-retry';
+import http from 'node:http';
+import https from 'node:https';
+import { z } from 'zod';
+import { ASSUMED_PATHS, createChatResponse, UmiIntakeRequest, umiIntakeResponse } from './assumed-shapes';
+
+export interface GiosgClientOptions {
+  baseUrl: string;
+  apiToken: string;
+  timeoutMs?: number;
+  retries?: number;
+  /** Upper bound for one Retry-After wait; longer waits surface as an error so the caller's queue retries later. */
+  maxRetryAfterMs?: number;
+}
+
+export type GiosgErrorKind = 'auth' | 'rate_limited' | 'server' | 'network' | 'client';
+
+export class GiosgError extends Error {
+  constructor(
+    message: string,
+    readonly kind: GiosgErrorKind,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'GiosgError';
+  }
+}
+
+export interface ButtonAction {
+  text: string;
+  value: string;
+}
+
+export interface ChatMessageInput {
+  message: string;
+  buttons?: ButtonAction[];
+}
+
+const messageResource = z.object({ id: z.union([z.string(), z.number()]).transform(String) }).passthrough();
+export const MAX_CHAT_MESSAGE = 2000;
+
+const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 32 }), https: new https.Agent({ keepAlive: true, maxSockets: 32 }) };
+
+export class GiosgClient {
+  private readonly http: AxiosInstance;
+
+  constructor(o: GiosgClientOptions) {
+    this.http = axios.create({
+      baseURL: o.baseUrl,
+      timeout: o.timeoutMs ?? 10_000,
+      httpAgent: agents.http,
+      httpsAgent: agents.https,
+      headers: { Authorization: `Token ${o.apiToken}`, 'Content-Type': 'application/json' },
+      maxRedirects: 0,
+    });
+    const maxWait = o.maxRetryAfterMs ?? 30_000;
+    axiosRetry(this.http, {
+      retries: o.retries ?? 3,
+      // POSTs are retried too: intake is idempotent on external_message_id and the
+      // alternative (surfacing every blip) only moves the retry to our queue.
+      retryCondition: (err) => {
+        const s = err.response?.status;
+        if (s === 429 || (s !== undefined && s >= 500)) return retryAfterMs(err) <= maxWait;
+        return axiosRetry.isNetworkError(err) || err.code === 'ECONNABORTED';
+      },
+      retryDelay: (count, err) => {
+        const ra = retryAfterMs(err);
+        if (ra > 0) return ra;
+        return Math.min(4000, 200 * 2 ** (count - 1)) * (0.5 + Math.random() / 2);
+      },
+      shouldResetTimeout: true,
+    });
+  }
+
+  async umiSendMessage(orgId: string, channelId: string, body: UmiIntakeRequest): Promise<{ id: string; chatId?: string }> {
+    const data = await this.call('post', ASSUMED_PATHS.umiIntake(orgId, channelId), body);
+    const parsed = umiIntakeResponse.safeParse(data);
+    if (!parsed.success) throw new GiosgError('unexpected UMI intake response', 'server');
+    return { id: parsed.data.id, chatId: parsed.data.chat_id };
+  }
+
+  async registerUmiChannel(orgId: string, body: { name: string; messaging_channel: string; room_id: string; reply_webhook_url: string }) {
+    const data = await this.call('post', `/api/v5/orgs/${encodeURIComponent(orgId)}/unified_messaging`, body);
+    return messageResource.parse(data);
+  }
+
+  async postChatMessage(userId: string, chatId: string, input: ChatMessageInput): Promise<{ id: string }> {
+    const body: Record<string, unknown> = { message: truncate(input.message, MAX_CHAT_MESSAGE) };
+    if (input.buttons && input.buttons.length > 0) {
+      body.attachments = [{ text: '', actions: input.buttons.map((b) => ({ text: b.text, type: 'button', value: b.value })) }];
+    }
+    const data = await this.call('post', `/api/v5/users/${encodeURIComponent(userId)}/chats/${encodeURIComponent(chatId)}/messages`, body);
+    const parsed = messageResource.safeParse(data);
+    if (!parsed.success) throw new GiosgError('unexpected chat message response', 'server');
+    return { id: parsed.data.id };
+  }
+
+  async createChat(userId: string): Promise<{ id: string }> {
+    const data = await this.call('post', ASSUMED_PATHS.createBotChat(userId), {});
+    const parsed = createChatResponse.safeParse(data);
+    if (!parsed.success) throw new GiosgError('unexpected create chat response', 'server');
+    return { id: parsed.data.id };
+  }
+
+  async inviteTeam(userId: string, chatId: string, teamId: string): Promise<void> {
+    await this.call('post', `/api/v5/users/${encodeURIComponent(userId)}/chats/${encodeURIComponent(chatId)}/outgoing_chat_invitations`, {
+      invited_team_id: teamId,
+    });
+  }
+
+  private async call(method: 'get' | 'post', url: string, data?: unknown): Promise<unknown> {
+    try {
+      const res = await this.http.request({ method, url, data });
+      return res.data;
+    } catch (err) {
+      throw toGiosgError(err);
+    }
+  }
+}
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+function retryAfterMs(err: AxiosError): number {
+  const h = err.response?.headers?.['retry-after'];
+  if (h === undefined) return 0;
+  const secs = Number(h);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(String(h));
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : 0;
+}
+
+function toGiosgError(err: unknown): GiosgError {
+  const e = err as AxiosError;
+  const status = e.response?.status;
+  if (status === undefined) return new GiosgError(`giosg request failed (${e.code ?? 'network error'})`, 'network');
+  if (status === 401 || status === 403) return new GiosgError(`giosg rejected our credentials (HTTP ${status})`, 'auth', status);
+  if (status === 429) return new GiosgError('giosg rate limited the request', 'rate_limited', status, retryAfterMs(e));
+  if (status >= 500) return new GiosgError(`giosg answered HTTP ${status}`, 'server', status);
+  return new GiosgError(`giosg refused the request (HTTP ${status})`, 'client', status);
+}

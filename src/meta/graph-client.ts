@@ -1,0 +1,142 @@
+// The only code that knows the Graph API's HTTP shapes. Tokens are passed in per call
+// (read from the vault on every send) and never kept, logged or put in a URL.
+import axios, { AxiosInstance, AxiosError } from 'axios';
+import http from 'node:http';
+import https from 'node:https';
+import { createHmac } from 'node:crypto';
+import { z } from 'zod';
+import { GraphError } from './graph-errors';
+
+export interface GraphClientOptions {
+  baseUrl: string;
+  version: string;
+  timeoutMs?: number;
+}
+
+const errorBody = z.object({
+  error: z.object({
+    message: z.string().optional(),
+    type: z.string().optional(),
+    code: z.number().optional(),
+    error_subcode: z.number().optional(),
+    error_data: z.object({ details: z.string().optional() }).passthrough().optional(),
+    fbtrace_id: z.string().optional(),
+  }).passthrough(),
+});
+
+const sendResponse = z.object({
+  messages: z.array(z.object({ id: z.string() }).passthrough()).min(1),
+}).passthrough();
+
+const debugTokenResponse = z.object({
+  data: z.object({
+    is_valid: z.boolean(),
+    app_id: z.string().optional(),
+    type: z.string().optional(),
+    application: z.string().optional(),
+    expires_at: z.number().optional(),
+    data_access_expires_at: z.number().optional(),
+    scopes: z.array(z.string()).optional(),
+    granular_scopes: z.array(z.object({ scope: z.string(), target_ids: z.array(z.string()).optional() }).passthrough()).optional(),
+    user_id: z.string().optional(),
+    error: z.object({ code: z.number().optional(), message: z.string().optional(), subcode: z.number().optional() }).passthrough().optional(),
+  }).passthrough(),
+});
+export type DebugTokenData = z.infer<typeof debugTokenResponse>['data'];
+
+const phoneResponse = z.object({
+  id: z.string().optional(),
+  display_phone_number: z.string().optional(),
+  verified_name: z.string().optional(),
+  status: z.string().optional(),
+}).passthrough();
+export type PhoneInfo = z.infer<typeof phoneResponse>;
+
+export function appSecretProof(token: string, appSecret: string): string {
+  return createHmac('sha256', appSecret).update(token).digest('hex');
+}
+
+export class GraphClient {
+  private readonly http: AxiosInstance;
+
+  constructor(private readonly o: GraphClientOptions) {
+    this.http = axios.create({
+      baseURL: `${o.baseUrl}/${o.version}`,
+      timeout: o.timeoutMs ?? 10_000,
+      httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+      httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 64 }),
+      // We classify every status ourselves.
+      validateStatus: () => true,
+      maxRedirects: 0,
+    });
+  }
+
+  async sendText(p: { phoneNumberId: string; token: string; appSecret: string; to: string; body: string }): Promise<{ wamid: string }> {
+    const res = await this.request('post', `/${encodeURIComponent(p.phoneNumberId)}/messages`, p.token, p.appSecret, {
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: p.to,
+      type: 'text',
+      text: { body: p.body, preview_url: false },
+    });
+    const parsed = sendResponse.safeParse(res);
+    if (!parsed.success) throw new GraphError('unexpected send response from Graph API', 200, undefined, undefined, undefined, undefined);
+    return { wamid: parsed.data.messages[0].id };
+  }
+
+  /** Introspects a token with the app token (app id|secret), as Meta documents for debug_token. */
+  async debugToken(p: { inputToken: string; appId: string; appSecret: string }): Promise<DebugTokenData> {
+    let res;
+    try {
+      res = await this.http.get('/debug_token', {
+        params: { input_token: p.inputToken, access_token: `${p.appId}|${p.appSecret}` },
+      });
+    } catch (err) {
+      throw transportError(err);
+    }
+    if (res.status >= 400) throw fromErrorBody(res.status, res.data);
+    const parsed = debugTokenResponse.safeParse(res.data);
+    if (!parsed.success) throw new GraphError('unexpected debug_token response', res.status, undefined, undefined, undefined, undefined);
+    return parsed.data.data;
+  }
+
+  async probePhone(p: { phoneNumberId: string; token: string; appSecret: string }): Promise<PhoneInfo> {
+    const res = await this.request('get', `/${encodeURIComponent(p.phoneNumberId)}`, p.token, p.appSecret, undefined, {
+      fields: 'display_phone_number,verified_name,status',
+    });
+    const parsed = phoneResponse.safeParse(res);
+    if (!parsed.success) throw new GraphError('unexpected phone number response', 200, undefined, undefined, undefined, undefined);
+    return parsed.data;
+  }
+
+  private async request(method: 'get' | 'post', path: string, token: string, appSecret: string, body?: unknown, params?: Record<string, string>) {
+    let res;
+    try {
+      res = await this.http.request({
+        method,
+        url: path,
+        data: body,
+        params: { ...params, appsecret_proof: appSecretProof(token, appSecret) },
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      });
+    } catch (err) {
+      throw transportError(err);
+    }
+    if (res.status >= 400 || (res.data && typeof res.data === 'object' && 'error' in res.data)) throw fromErrorBody(res.status, res.data);
+    return res.data as unknown;
+  }
+}
+
+function fromErrorBody(status: number, data: unknown): GraphError {
+  const parsed = errorBody.safeParse(data);
+  if (!parsed.success) return new GraphError(`Graph API answered HTTP ${status}`, status, undefined, undefined, undefined, undefined);
+  const e = parsed.data.error;
+  return new GraphError(e.message ?? `Graph API answered HTTP ${status}`, status, e.code, e.error_subcode, e.error_data?.details, e.fbtrace_id);
+}
+
+function transportError(err: unknown): GraphError {
+  const e = err as AxiosError;
+  const what = e?.code === 'ECONNABORTED' || e?.code === 'ETIMEDOUT' ? 'timed out' : `failed (${e?.code ?? 'network error'})`;
+  // No status and no code: classified transient.
+  return new GraphError(`Graph API request ${what}`, undefined, undefined, undefined, undefined, undefined);
+}

@@ -1,0 +1,115 @@
+// /_sim control API of the Graph simulator, for the browser playground: play Meta
+// ("expire the token", "go down") and a WhatsApp customer. Tokens only ever leave here as
+// fingerprints.
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { tokenFingerprint } from './fingerprint';
+import { pageSince } from './cursor';
+import { parseBody } from './control-util';
+import { newWamid } from './graph-envelopes';
+import type { GraphState, StoredToken } from './graph-state';
+import type { GraphSim } from './graph-types';
+
+const tokenBody = z.object({
+  token: z.string().min(1),
+  appId: z.string().min(1).optional(),
+  type: z.enum(['SYSTEM_USER', 'USER', 'PAGE']).optional(),
+  scopes: z.array(z.string()).optional(),
+  targetIds: z.array(z.string()).optional(),
+  expiresAt: z.number().int().nonnegative().optional(),
+  valid: z.boolean().optional(),
+  phoneAccess: z.array(z.string()).optional(),
+});
+
+const selectBody = z.union([z.object({ fingerprint: z.string().length(8) }), z.object({ all: z.literal(true) })]);
+
+const modeBody = z.object({
+  mode: z.enum(['ok', 'down', '5xx', 'slow', 'timeout']),
+  latencyMs: z.number().int().nonnegative().optional(),
+});
+
+const customerBody = z.object({
+  phoneNumberId: z.string().min(1),
+  from: z.string().regex(/^\+?\d{5,20}$/),
+  name: z.string().optional(),
+  text: z.string().min(1),
+});
+
+function selectTokens(state: GraphState, sel: z.infer<typeof selectBody>): StoredToken[] {
+  const all = [...state.tokens.values()];
+  return 'all' in sel ? all : all.filter((t) => tokenFingerprint(t.token) === sel.fingerprint);
+}
+
+export function graphControlRouter(state: GraphState, sim: GraphSim): Router {
+  const r = Router();
+  r.use(express.json({ limit: '256kb' }));
+
+  r.get('/state', (_req, res) => {
+    res.json({
+      appId: state.appId,
+      mode: state.mode,
+      latencyMs: state.latencyMs,
+      throttlePerSecond: state.throttlePerSecond,
+      webhookTarget: state.webhookTarget ?? null,
+      tokens: [...state.tokens.values()].map((t) => ({
+        fingerprint: tokenFingerprint(t.token),
+        appId: t.appId,
+        type: t.type,
+        scopes: t.scopes,
+        targetIds: t.targetIds ?? null,
+        expiresAt: t.expiresAt,
+        status: state.status(t.token),
+      })),
+      phones: [...state.phones.values()],
+      sentCount: state.sent.length,
+    });
+  });
+
+  r.post('/tokens', (req, res) => {
+    const b = parseBody(tokenBody, req.body, res);
+    if (!b) return;
+    sim.addToken({ ...b, appId: b.appId ?? state.appId });
+    res.status(201).json({ fingerprint: tokenFingerprint(b.token) });
+  });
+
+  r.post('/tokens/expire', (req, res) => {
+    const b = parseBody(selectBody, req.body, res);
+    if (!b) return;
+    const hit = selectTokens(state, b);
+    hit.forEach((t) => state.expire(t));
+    res.json({ expired: hit.map((t) => tokenFingerprint(t.token)) });
+  });
+
+  r.post('/tokens/invalidate', (req, res) => {
+    const b = parseBody(selectBody, req.body, res);
+    if (!b) return;
+    const hit = selectTokens(state, b);
+    hit.forEach((t) => (t.valid = false));
+    res.json({ invalidated: hit.map((t) => tokenFingerprint(t.token)) });
+  });
+
+  r.post('/mode', (req, res) => {
+    const b = parseBody(modeBody, req.body, res);
+    if (!b) return;
+    sim.setMode(b.mode, { latencyMs: b.latencyMs });
+    res.json({ mode: state.mode, latencyMs: state.latencyMs });
+  });
+
+  r.post('/customer-message', async (req, res) => {
+    const b = parseBody(customerBody, req.body, res);
+    if (!b) return;
+    if (!state.webhookTarget) {
+      res.status(409).json({ error: 'no webhook target set' });
+      return;
+    }
+    const id = newWamid();
+    const result = await sim.deliverWebhook(sim.customerMessage({ ...b, id }));
+    res.json({ messageId: id, ...result });
+  });
+
+  r.get('/sent', (req, res) => {
+    res.json(pageSince(state.sent, req.query.since));
+  });
+
+  return r;
+}

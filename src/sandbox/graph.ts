@@ -1,0 +1,128 @@
+// Meta Graph API simulator (WhatsApp Cloud API subset) for the integration tests and the
+// sandbox. Serves debug_token, the phone-number probe and message sends with Meta's error
+// shapes, signs and retries webhooks like Meta, and lets tests or the playground inject
+// token expiry, outages and throttling. Loopback only.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { listenOnLoopback } from './http-server';
+import { requestLog } from './request-log';
+import { sleep } from './sleep';
+import { GraphState } from './graph-state';
+import { metaErrors } from './graph-errors';
+import { graphFaults, DEFAULT_SLOW_MS } from './graph-faults';
+import { debugTokenHandler } from './graph-debug-token';
+import { phoneHandler } from './graph-phone';
+import { sendHandler } from './graph-send';
+import { graphControlRouter } from './graph-control';
+import { deliverSigned, DEFAULT_RETRY_DELAYS_MS } from './graph-webhooks';
+import * as envelopes from './graph-envelopes';
+import { tokenFingerprint } from './fingerprint';
+import type { GraphSim, GraphSimOptions, SentMessage } from './graph-types';
+
+export type * from './graph-types';
+export { appSecretProof } from './graph-auth';
+export { signPayload } from './graph-webhooks';
+
+const VERSION = /^v\d+(\.\d+)?$/;
+// Meta takes about a second; a short pause keeps the status from overtaking the send answer.
+const STATUS_DELAY_MS = 50;
+
+export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim> {
+  const state = new GraphState(o.appId);
+  const retryDelays = o.webhookRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+  const auth = { appSecret: o.appSecret, requireAppSecretProof: o.requireAppSecretProof ?? false };
+  const shutdown = new AbortController();
+  const background = new Set<Promise<unknown>>();
+
+  const track = (p: Promise<unknown>): void => {
+    const quiet = p.catch(() => undefined); // background webhooks have nobody to report to
+    background.add(quiet);
+    void quiet.finally(() => background.delete(quiet));
+  };
+
+  const stored = (token: string) => {
+    const t = state.tokens.get(token);
+    if (!t) throw new Error(`graph simulator: unknown token ${tokenFingerprint(token)}`);
+    return t;
+  };
+
+  const sim: GraphSim = {
+    url: '',
+    close: async () => undefined,
+    addToken: (t) => void state.addToken(t),
+    expireToken: (token) => state.expire(stored(token)),
+    invalidateToken: (token) => void (stored(token).valid = false),
+    removeScope: (token, scope) => {
+      const t = stored(token);
+      t.scopes = t.scopes.filter((s) => s !== scope);
+    },
+    addPhone: (p) => void state.phones.set(p.id, { ...p }),
+    setWebhookTarget: (url) => void (state.webhookTarget = url),
+    deliverWebhook: async (payload) => {
+      if (!state.webhookTarget) throw new Error('graph simulator: no webhook target set');
+      return deliverSigned(state.webhookTarget, payload, o.appSecret, retryDelays, shutdown.signal);
+    },
+    customerMessage: (m) => envelopes.customerMessage(state.phones, m),
+    statusUpdate: (s) => envelopes.statusUpdate(state.phones, s),
+    accountUpdate: (a) => envelopes.accountUpdate(a),
+    sent: state.sent,
+    failNext: (n, err) => state.failNext(n, err),
+    setMode: (mode, opts) => {
+      state.mode = mode;
+      state.latencyMs = opts?.latencyMs ?? (mode === 'slow' ? DEFAULT_SLOW_MS : 0);
+    },
+    setThrottle: (perSecond) => void (state.throttlePerSecond = perSecond),
+    requests: state.requests,
+    reset: () => state.reset(),
+  };
+
+  const onAccepted = (m: SentMessage): void => {
+    if (!o.autoStatuses || !state.webhookTarget) return;
+    track(
+      (async () => {
+        for (const status of ['sent', 'delivered'] as const) {
+          await sleep(STATUS_DELAY_MS, shutdown.signal);
+          if (shutdown.signal.aborted) return;
+          await sim.deliverWebhook(
+            sim.statusUpdate({ phoneNumberId: m.phoneNumberId, wamid: m.id, recipient: m.to, status }),
+          );
+        }
+      })(),
+    );
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestLog(() => state.requests));
+  app.use('/_sim', graphControlRouter(state, sim));
+  app.use(graphFaults(state));
+  app.use(express.json({ limit: '1mb' }));
+  app.param('version', (req: Request, res: Response, next: NextFunction, v: string) => {
+    if (VERSION.test(v)) return next();
+    const e = metaErrors.unknownPath(req.path);
+    res.status(e.httpStatus).json(e.body);
+  });
+  app.get('/:version/debug_token', debugTokenHandler(state, o.appSecret));
+  app.get('/:version/:phoneNumberId', phoneHandler(state, auth));
+  app.post('/:version/:phoneNumberId/messages', sendHandler(state, auth, onAccepted));
+  app.use((req: Request, res: Response) => {
+    const e = metaErrors.unknownPath(req.path);
+    res.status(e.httpStatus).json(e.body);
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    // Malformed JSON and oversized bodies come here from express.json().
+    const status = (err as { status?: number }).status;
+    const e =
+      status && status < 500 ? metaErrors.invalidParam('(#100) Invalid parameter') : metaErrors.serverError();
+    res.status(e.httpStatus).json(e.body);
+  });
+
+  const listening = await listenOnLoopback(app, o.port ?? 0);
+  sim.url = listening.url;
+  sim.close = async () => {
+    shutdown.abort();
+    await listening.close();
+    await Promise.allSettled([...background]);
+  };
+  return sim;
+}

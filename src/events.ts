@@ -19,6 +19,17 @@ export interface ChannelEvents {
   'message.failed': { tenantId: string; outboxId: number; giosgChatId: string | null; code: number | null; reason: string };
   'outbox.enqueued': { tenantId: string };
   'account.cutoff': { tenantId: string; event: string; incidentId: number };
+  /** A token arrived through a one-time link and is live: the bot confirms in that chat. */
+  'token.swapped': {
+    tenantId: string;
+    versionId: number;
+    actor: string;
+    chatId: string | null;
+    locale: string;
+    verifiedName: string | null;
+    displayPhoneNumber: string | null;
+    expiresAt: number | null;
+  };
 }
 
 export class ChannelEventBus {

@@ -13,6 +13,12 @@ import { TokenVault } from './vault/token-vault';
 import { TenantService } from './vault/tenants';
 import { ChannelEventBus } from './events';
 import { Metrics } from './http/metrics';
+import { GraphClient } from './meta/graph-client';
+import { GiosgClient } from './giosg/client';
+import type { Tenant } from './vault/tenants';
+import type { ChannelControl } from './outbox/channel-types';
+import type { LinkIssuer } from './links/link-types';
+import type { TokenValidator } from './vault/validation-types';
 
 /** A background loop (outbox sender, relay, scheduler). stop() lets in-flight work finish. */
 export interface Worker {
@@ -34,6 +40,13 @@ export interface Services {
   /** Unique per process: lease owner name for outbox claims and scheduled jobs. */
   instanceId: string;
   workers: Worker[];
+  graph: GraphClient;
+  /** A giosg client with the tenant's API token (one per tenant, reused). */
+  giosgFor(tenant: Tenant): GiosgClient;
+  // Feature slots, filled by each feature's install() in compose.ts.
+  channel?: ChannelControl;
+  links?: LinkIssuer;
+  validator?: TokenValidator;
 }
 
 export interface ServiceOverrides {
@@ -42,6 +55,7 @@ export interface ServiceOverrides {
   store?: Store;
   metrics?: Metrics;
   instanceId?: string;
+  graph?: GraphClient;
 }
 
 export async function buildServices(config: Config, o: ServiceOverrides = {}): Promise<Services> {
@@ -56,6 +70,16 @@ export async function buildServices(config: Config, o: ServiceOverrides = {}): P
   const tenants = new TenantService(new TenantRepo(store.db), box, clock);
   const vault = new TokenVault(new TokenRepo(store.db, store.engine), box, clock, events);
 
+  const graph = o.graph ?? new GraphClient({ baseUrl: config.graph.baseUrl, version: config.graph.version });
+  const giosgClients = new Map<string, { token: string; client: GiosgClient }>();
+  const giosgFor = (tenant: Tenant) => {
+    const hit = giosgClients.get(tenant.id);
+    if (hit && hit.token === tenant.giosgApiToken) return hit.client;
+    const client = new GiosgClient({ baseUrl: config.giosgBaseUrl, apiToken: tenant.giosgApiToken });
+    giosgClients.set(tenant.id, { token: tenant.giosgApiToken, client });
+    return client;
+  };
+
   const services: Services = {
     config,
     logger,
@@ -68,6 +92,8 @@ export async function buildServices(config: Config, o: ServiceOverrides = {}): P
     metrics,
     instanceId: o.instanceId ?? `${process.pid}-${randomUUID().slice(0, 8)}`,
     workers: [],
+    graph,
+    giosgFor,
   };
   return services;
 }

@@ -1,0 +1,84 @@
+// Mutable world of the giosg simulator. Arrays exposed on the GiosgSim handle are cleared
+// in place on reset so references held by tests stay live.
+import { randomUUID } from 'node:crypto';
+import type { LoggedRequest } from './request-log';
+import type { ChatMessage, GiosgMode, MessageResource, SimChat, UmiChannel, UmiMessage } from './giosg-types';
+
+export const DEFAULT_ROOM_ID = 'sandbox-room';
+
+export class GiosgState {
+  readonly umiChannels: UmiChannel[] = [];
+  readonly umiMessages: UmiMessage[] = [];
+  readonly chatMessages: ChatMessage[] = [];
+  readonly adminMessages: MessageResource[] = [];
+  readonly chats: SimChat[] = [];
+  /** Every message in every chat, in order: what GET .../messages lists. */
+  readonly timeline: MessageResource[] = [];
+  readonly requests: LoggedRequest[] = [];
+  mode: GiosgMode = 'ok';
+  retryAfterSec = 1;
+  botWebhook: string | undefined;
+  private failures: { remaining: number; status: number } | undefined;
+
+  constructor(
+    readonly orgId: string,
+    readonly botUserId: string,
+  ) {}
+
+  chat(id: string): SimChat | undefined {
+    return this.chats.find((c) => c.id === id);
+  }
+
+  openChat(extra: Partial<SimChat> = {}): SimChat {
+    const chat: SimChat = {
+      id: randomUUID(),
+      created_at: new Date().toISOString(),
+      invitedTeams: [],
+      room_id: DEFAULT_ROOM_ID,
+      ...extra,
+    };
+    this.chats.push(chat);
+    return chat;
+  }
+
+  /** The chat UMI keeps for one customer thread, opened on first use. */
+  threadChat(channel: UmiChannel, threadId: string): SimChat {
+    return (
+      this.chats.find((c) => c.umiChannelId === channel.id && c.threadId === threadId) ??
+      this.openChat({ room_id: channel.room_id, umiChannelId: channel.id, threadId })
+    );
+  }
+
+  channel(id: string): UmiChannel | undefined {
+    return this.umiChannels.find((c) => c.id === id);
+  }
+
+  failNext(n: number, status: number): void {
+    this.failures = n > 0 ? { remaining: n, status } : undefined;
+  }
+
+  takeFailure(): number | undefined {
+    if (!this.failures) return undefined;
+    const { status } = this.failures;
+    if (--this.failures.remaining <= 0) this.failures = undefined;
+    return status;
+  }
+
+  reset(): void {
+    for (const list of [
+      this.umiChannels,
+      this.umiMessages,
+      this.chatMessages,
+      this.adminMessages,
+      this.chats,
+      this.timeline,
+      this.requests,
+    ] as unknown[][]) {
+      list.length = 0;
+    }
+    this.mode = 'ok';
+    this.retryAfterSec = 1;
+    this.botWebhook = undefined;
+    this.failures = undefined;
+  }
+}

@@ -1,0 +1,103 @@
+// Public shapes of the giosg simulator. The UMI intake and reply-webhook shapes are our
+// assumptions (DESIGN.md section 5) until giosg confirms them; the simulator follows them.
+import type { LoggedRequest } from './request-log';
+
+export interface GiosgSimOptions {
+  port?: number;
+  apiToken: string;
+  orgId: string;
+  botUserId: string;
+}
+
+export type GiosgMode = 'ok' | 'down' | '5xx' | '429' | '401';
+
+export interface UmiChannel {
+  id: string;
+  name: string;
+  room_id: string;
+  /** Contains our ?secret=; never shown by the control API. */
+  reply_webhook_url: string;
+  messaging_channel?: string;
+}
+
+export interface UmiMessage {
+  id: string;
+  channelId: string;
+  thread_id: string;
+  chat_id: string;
+  text: string;
+  sender_name?: string;
+  external_message_id?: string;
+  at: number;
+}
+
+/** A message the API client (the bot user) posted into a chat. */
+export interface ChatMessage {
+  id: string;
+  userId: string;
+  chatId: string;
+  message: string;
+  attachments?: unknown[];
+  at: number;
+}
+
+export interface SimChat {
+  id: string;
+  created_at: string;
+  invitedTeams: string[];
+  room_id: string;
+  /** Set for chats UMI opened for a customer thread. */
+  umiChannelId?: string;
+  threadId?: string;
+}
+
+/** giosg's chat message resource, as listed by the API and carried in webhooks. */
+export interface MessageResource {
+  id: string;
+  type: string;
+  chat_id: string;
+  room_id: string;
+  created_at: string;
+  sender_type: 'user' | 'visitor' | 'rule';
+  sender_id: string;
+  sender_name: string;
+  message: string;
+  attachments: unknown[];
+  response_value: string | null;
+  language?: string;
+}
+
+export interface AdminSaysInput {
+  chatId: string;
+  text?: string;
+  responseValue?: string;
+  senderId?: string;
+  senderName?: string;
+  language?: string;
+  type?: string;
+  /** Reuse an id to replay a delivery (dedupe tests). */
+  resourceId?: string;
+}
+
+export interface GiosgSim {
+  url: string;
+  close(): Promise<void>;
+  umiChannels: UmiChannel[];
+  addUmiChannel(c: { id: string; reply_webhook_url: string; name?: string; room_id?: string }): void;
+  umiMessages: UmiMessage[];
+  /** POSTs the assumed reply-webhook body to the channel's reply_webhook_url. */
+  agentReply(o: { channelId: string; threadId: string; text: string; messageId?: string }): Promise<{ status: number }>;
+  chatMessages: ChatMessage[];
+  /** What admins said to the bot through adminSays (not part of chatMessages). */
+  adminMessages: MessageResource[];
+  chats: SimChat[];
+  /** Our /webhooks/giosg/:tenant?secret=... URL. */
+  setBotWebhook(url: string): void;
+  adminSays(o: AdminSaysInput): Promise<{ status: number; resourceId: string }>;
+  setMode(mode: GiosgMode, opts?: { retryAfterSec?: number }): void;
+  /** The next n API requests answer this HTTP status. */
+  failNext(n: number, status: number): void;
+  requests: LoggedRequest[];
+  /** Forget channels, chats, messages, requests, faults and the bot webhook. */
+  reset(): void;
+}

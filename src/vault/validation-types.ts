@@ -1,0 +1,48 @@
+// The token validation pipeline's contract (shape → debug_token → probe). Each problem
+// is a typed diagnosis that the link page and the bot turn into a localized message
+// naming the guide step to go back to.
+export type GuideStep = 1 | 2 | 3 | 4 | 5;
+
+export type DiagnosisCode =
+  | 'empty'
+  | 'whitespace'
+  | 'too_short'
+  | 'invalid'
+  | 'expired'
+  | 'wrong_app'
+  | 'missing_scope'
+  | 'wrong_waba'
+  | 'no_asset_access'
+  | 'meta_unreachable'
+  | 'app_credentials_rejected';
+
+export type WarningCode = 'user_token' | 'expires';
+
+export interface Diagnosis {
+  code: DiagnosisCode;
+  step: GuideStep | null;
+  /** Interpolation values for the localized message (never the token). */
+  params: Record<string, string | number>;
+}
+
+export interface Warning {
+  code: WarningCode;
+  step: GuideStep | null;
+  params: Record<string, string | number>;
+}
+
+export interface TokenFacts {
+  tokenType: string | null;
+  expiresAt: number | null; // epoch ms; null = never
+  scopes: string[];
+  verifiedName: string | null;
+  displayPhoneNumber: string | null;
+}
+
+export type ValidationResult =
+  | { ok: true; facts: TokenFacts; warnings: Warning[] }
+  | { ok: false; diagnosis: Diagnosis; retryable: boolean };
+
+export interface TokenValidator {
+  validate(tenantId: string, token: string): Promise<ValidationResult>;
+}

@@ -1,0 +1,100 @@
+// giosg simulator for the integration tests and the sandbox: the bot user's chat API, UMI
+// channel registration and intake, and the two webhooks giosg sends us (admin messages to
+// the bot, agent replies through UMI). Failure modes are switchable. Loopback only.
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { listenOnLoopback } from './http-server';
+import { requestLog } from './request-log';
+import { GiosgState, DEFAULT_ROOM_ID } from './giosg-state';
+import { giosgFaults } from './giosg-faults';
+import { giosgAuth } from './giosg-auth';
+import { umiRouter } from './giosg-umi';
+import { chatsRouter } from './giosg-chats';
+import { giosgControlRouter } from './giosg-control';
+import { adminMessageEvent, agentReplyBody, postWebhook, SANDBOX_AGENT } from './giosg-webhooks';
+import type { GiosgSim, GiosgSimOptions } from './giosg-types';
+
+export type * from './giosg-types';
+
+export async function startGiosgSimulator(o: GiosgSimOptions): Promise<GiosgSim> {
+  const state = new GiosgState(o.orgId, o.botUserId);
+
+  const sim: GiosgSim = {
+    url: '',
+    close: async () => undefined,
+    umiChannels: state.umiChannels,
+    addUmiChannel: (c) =>
+      void state.umiChannels.push({
+        id: c.id,
+        name: c.name ?? 'WhatsApp',
+        room_id: c.room_id ?? DEFAULT_ROOM_ID,
+        reply_webhook_url: c.reply_webhook_url,
+      }),
+    umiMessages: state.umiMessages,
+    agentReply: async ({ channelId, threadId, text, messageId }) => {
+      const channel = state.channel(channelId);
+      if (!channel) throw new Error(`giosg simulator: unknown UMI channel ${channelId}`);
+      const chat = state.threadChat(channel, threadId);
+      const id = messageId ?? randomUUID();
+      state.timeline.push({
+        id,
+        type: 'msg',
+        chat_id: chat.id,
+        room_id: chat.room_id,
+        created_at: new Date().toISOString(),
+        sender_type: 'user',
+        sender_id: SANDBOX_AGENT.id,
+        sender_name: SANDBOX_AGENT.name,
+        message: text,
+        attachments: [],
+        response_value: null,
+      });
+      const body = agentReplyBody(state, { channelId, threadId, chatId: chat.id, text, messageId: id });
+      return postWebhook(channel.reply_webhook_url, body);
+    },
+    chatMessages: state.chatMessages,
+    adminMessages: state.adminMessages,
+    chats: state.chats,
+    setBotWebhook: (url) => void (state.botWebhook = url),
+    adminSays: async (input) => {
+      if (!state.botWebhook) throw new Error('giosg simulator: no bot webhook set');
+      const { resource, payload } = adminMessageEvent(state, input);
+      // A replayed resource id is a redelivery: the chat already shows that message.
+      if (!state.timeline.some((m) => m.id === resource.id)) {
+        state.timeline.push(resource);
+        state.adminMessages.push(resource);
+      }
+      const { status } = await postWebhook(state.botWebhook, payload);
+      return { status, resourceId: resource.id };
+    },
+    setMode: (mode, opts) => {
+      state.mode = mode;
+      if (opts?.retryAfterSec !== undefined) state.retryAfterSec = opts.retryAfterSec;
+    },
+    failNext: (n, status) => state.failNext(n, status),
+    requests: state.requests,
+    reset: () => state.reset(),
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestLog(() => state.requests));
+  app.use('/_sim', giosgControlRouter(state, sim));
+  app.use(giosgFaults(state));
+  app.use(giosgAuth(o.apiToken));
+  app.use(express.json({ limit: '1mb' }));
+  app.use('/api/v5/orgs/:org/unified_messaging', umiRouter(state));
+  app.use('/api/v5/users/:userId/chats', chatsRouter(state));
+  app.use((_req: Request, res: Response) => void res.status(404).json({ detail: 'Not found.' }));
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    // Malformed JSON from express.json(); DRF answers it with a 400 and a parse detail.
+    const status = (err as { status?: number }).status ?? 500;
+    res.status(status).json({ detail: status < 500 ? `JSON parse error - ${(err as Error).message}` : 'A server error occurred.' });
+  });
+
+  const listening = await listenOnLoopback(app, o.port ?? 0);
+  sim.url = listening.url;
+  sim.close = () => listening.close();
+  return sim;
+}

@@ -14,6 +14,7 @@ import { TenantService } from './vault/tenants';
 import { ChannelEventBus } from './events';
 import { Metrics } from './http/metrics';
 import { GraphClient } from './meta/graph-client';
+import { SwapWatcher } from './vault/swap-watcher';
 import { GiosgClient } from './giosg/client';
 import type { Tenant } from './vault/tenants';
 import type { ChannelControl } from './outbox/channel-types';
@@ -95,6 +96,9 @@ export async function buildServices(config: Config, o: ServiceOverrides = {}): P
     graph,
     giosgFor,
   };
+  const watcher = new SwapWatcher(services);
+  events.on('token.changed', (e) => watcher.noteLocal(e.tenantId, e.versionId));
+  services.workers.push(watcher);
   return services;
 }
 

@@ -90,7 +90,11 @@ export async function startGiosgSimulator(o: GiosgSimOptions): Promise<GiosgSim>
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     // Malformed JSON from express.json(); DRF answers it with a 400 and a parse detail.
     const status = (err as { status?: number }).status ?? 500;
-    res.status(status).json({ detail: status < 500 ? `JSON parse error - ${(err as Error).message}` : 'A server error occurred.' });
+    const detail =
+      status === 413 ? 'Request entity too large.'
+      : status < 500 ? `JSON parse error - ${(err as Error).message}`
+      : 'A server error occurred.';
+    res.status(status).json({ detail });
   });
 
   const listening = await listenOnLoopback(app, o.port ?? 0);

@@ -215,6 +215,22 @@ const migrations: Record<string, Builder> = {
       .addPrimaryKeyConstraint('job_leases_pk', ['tenant_id', 'job'])
       .execute();
   },
+
+  // The bot's inbox: giosg events are stored (token-like text scrubbed) before we answer
+  // 200, then processed; a crash between the two leaves the row for the sweeper.
+  async '0002_bot_giosg_event_queue'(db) {
+    for (const [name, type] of [
+      ['chat_id', 'text'],
+      ['payload', 'text'],
+      ['processed_at', 'bigint'],
+      ['claimed_until', 'bigint'],
+      ['last_error', 'text'],
+    ] as const) {
+      await db.schema.alterTable('giosg_events').addColumn(name, type).execute();
+    }
+    await db.schema.alterTable('giosg_events').addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await sql`create index giosg_events_unprocessed on giosg_events (received_at) where processed_at is null`.execute(db);
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

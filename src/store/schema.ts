@@ -171,6 +171,13 @@ export interface GiosgEventTable {
   tenant_id: string;
   resource_id: string;
   received_at: number;
+  // 0002_bot_giosg_event_queue: the bot's durable inbox
+  chat_id: string | null;
+  payload: string | null;
+  processed_at: number | null;
+  claimed_until: number | null;
+  last_error: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
 }
 
 export interface JobLeaseTable {

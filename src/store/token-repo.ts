@@ -1,5 +1,5 @@
 // SQL for the token vault: versions, the compare-and-swap promotion, and the audit log.
-import { Kysely, Transaction } from 'kysely';
+import { Kysely, Transaction, sql } from 'kysely';
 import type { Database, TokenStage, TokenVersionTable } from './schema';
 import type { Engine } from './db';
 
@@ -102,6 +102,7 @@ export class TokenRepo {
           .executeTakeFirstOrThrow();
         const id = Number(row.id);
         await audit(trx, v.tenantId, v.createdBy, 'token.seeded', id, { source: v.source }, v.createdAt);
+        await this.announce(trx, v.tenantId);
         return id;
       });
     } catch (err) {
@@ -208,6 +209,7 @@ export class TokenRepo {
           .where('id', '=', versionId)
           .execute();
         await audit(trx, tenantId, actor, 'token.promoted', versionId, { replaced: expectedCurrentId, ...detail }, at);
+        await this.announce(trx, tenantId);
         return expectedCurrentId;
       });
       return { ok: true, previousId };
@@ -271,6 +273,11 @@ export class TokenRepo {
     return row ? normalize(row) : undefined;
   }
 
+  /** PostgreSQL delivers the notification at commit, so listeners never see an uncommitted swap. */
+  private async announce(trx: Transaction<Database>, tenantId: string) {
+    if (this.engine === 'postgres') await sql`select pg_notify('token_swapped', ${tenantId})`.execute(trx);
+  }
+
   get engineName(): Engine {
     return this.engine;
   }
@@ -310,4 +317,10 @@ export function isUniqueViolation(err: unknown): boolean {
 function isSerializationFailure(err: unknown): boolean {
   const e = err as { code?: string };
   return e?.code === '40001' || e?.code === '40P01';
+}
+
+/** Current version id per tenant: the swap watcher compares it with what it saw last. */
+export async function currentVersionIds(db: Kysely<Database>): Promise<Map<string, number>> {
+  const rows = await db.selectFrom('token_versions').select(['tenant_id', 'id']).where('stage', '=', 'current').execute();
+  return new Map(rows.map((r) => [r.tenant_id, Number(r.id)]));
 }

@@ -6,6 +6,7 @@ export type GuideStep = 1 | 2 | 3 | 4 | 5;
 export type DiagnosisCode =
   | 'empty'
   | 'whitespace'
+  | 'bad_characters'
   | 'too_short'
   | 'invalid'
   | 'expired'
@@ -13,8 +14,10 @@ export type DiagnosisCode =
   | 'missing_scope'
   | 'wrong_waba'
   | 'no_asset_access'
+  | 'probe_failed'
   | 'meta_unreachable'
-  | 'app_credentials_rejected';
+  | 'app_credentials_rejected'
+  | 'unknown_tenant';
 
 export type WarningCode = 'user_token' | 'expires';
 
@@ -39,9 +42,16 @@ export interface TokenFacts {
   displayPhoneNumber: string | null;
 }
 
+/**
+ * retryable: the problem is not the token (Meta unreachable, our app credentials), so a
+ * one-time link stays open and the attempt is not counted against the admin.
+ */
 export type ValidationResult =
   | { ok: true; facts: TokenFacts; warnings: Warning[] }
   | { ok: false; diagnosis: Diagnosis; retryable: boolean };
+
+/** One pipeline step's verdict: a diagnosis stops the pipeline; warnings accumulate. */
+export type StepResult<T> = { ok: true; value: T; warnings: Warning[] } | { ok: false; diagnosis: Diagnosis; retryable: boolean };
 
 export interface TokenValidator {
   validate(tenantId: string, token: string): Promise<ValidationResult>;

@@ -1,0 +1,104 @@
+// `token status|set|rollback`. The token is read from stdin and is never printed: status
+// shows its fingerprint (first 8 hex of SHA-256) only.
+import type { Command } from 'commander';
+import { CliIO, CliFailure } from './cli-io';
+import type { Services } from '../services';
+import type { Validator } from '../vault/token-vault';
+import type { TokenValidator } from '../vault/validation-types';
+
+type Open = <T>(fn: (s: Services) => Promise<T>) => Promise<T>;
+
+const fmt = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : '-');
+
+export function ageText(ms: number): string {
+  const mins = Math.floor(ms / 60_000);
+  if (mins < 60) return `${mins} min`;
+  const hours = Math.floor(mins / 60);
+  if (hours < 48) return `${hours} h`;
+  return `${Math.floor(hours / 24)} d`;
+}
+
+/** Adapts the validation pipeline to the vault's validator signature. */
+export function vaultValidator(v: TokenValidator): Validator {
+  return async (tenantId, token) => {
+    const r = await v.validate(tenantId, token);
+    if (!r.ok) return { ok: false, reason: r.diagnosis.code };
+    return {
+      ok: true,
+      facts: { expiresAt: r.facts.expiresAt, tokenType: r.facts.tokenType, verifiedName: r.facts.verifiedName, displayPhoneNumber: r.facts.displayPhoneNumber },
+    };
+  };
+}
+
+function requireValidator(s: Services): Validator {
+  if (!s.validator) throw new CliFailure('token validation is not available in this build');
+  return vaultValidator(s.validator);
+}
+
+export function tokenCommands(program: Command, io: CliIO, open: Open): void {
+  const token = program.command('token').description('the WhatsApp access token vault');
+
+  token
+    .command('status')
+    .description('show token versions: stage, age, last validation, fingerprint (never the token)')
+    .option('--tenant <id>', 'tenant id (default: TENANT_ID)')
+    .action(async (o: { tenant?: string }) => {
+      await open(async (s) => {
+        const tenantId = o.tenant ?? s.config.tenantId;
+        if (!(await s.tenants.get(tenantId))) throw new CliFailure(`no tenant ${tenantId}`);
+        const versions = await s.vault.versions(tenantId, 10);
+        if (versions.length === 0) {
+          io.out(`tenant ${tenantId}: no token stored`);
+          return;
+        }
+        const now = s.clock.now();
+        io.out(`tenant ${tenantId}`);
+        io.out(['version', 'stage', 'fingerprint', 'age', 'validated', 'expires', 'source', 'by'].join('\t'));
+        for (const v of versions) {
+          io.out(
+            [
+              v.id,
+              v.stage,
+              v.fingerprint,
+              ageText(now - v.created_at),
+              fmt(v.validated_at),
+              v.validated_at ? (v.expires_at ? fmt(v.expires_at) : 'never') : '-',
+              v.source,
+              v.created_by,
+            ].join('\t'),
+          );
+        }
+      });
+    });
+
+  token
+    .command('set')
+    .description('store a new token read from stdin; it is validated against Meta before it becomes current')
+    .option('--tenant <id>', 'tenant id (default: TENANT_ID)')
+    .addHelpText('after', '\nExample:\n  npm run cli -- token set < token.txt\n  (the token is never accepted as an argument)')
+    .action(async (o: { tenant?: string }) => {
+      const raw = (await io.readStdin()).trim();
+      if (!raw) throw new CliFailure('no token on stdin');
+      await open(async (s) => {
+        const tenantId = o.tenant ?? s.config.tenantId;
+        if (!(await s.tenants.get(tenantId))) throw new CliFailure(`no tenant ${tenantId}`);
+        const r = await s.vault.submit(tenantId, raw, `cli:${process.env.USER ?? 'operator'}`, 'cli', requireValidator(s));
+        if (!r.ok) throw new CliFailure(`token rejected (${r.reason}); the current token is unchanged`);
+        io.out(`token version ${r.versionId} is now current`);
+      });
+    });
+
+  token
+    .command('rollback')
+    .description('re-promote the previous token (validated first) as a new version')
+    .option('--tenant <id>', 'tenant id (default: TENANT_ID)')
+    .action(async (o: { tenant?: string }) => {
+      await open(async (s) => {
+        const tenantId = o.tenant ?? s.config.tenantId;
+        if (!(await s.tenants.get(tenantId))) throw new CliFailure(`no tenant ${tenantId}`);
+        const r = await s.vault.rollback(tenantId, `cli:${process.env.USER ?? 'operator'}`, requireValidator(s));
+        if (!r.ok) throw new CliFailure(`rollback failed (${r.reason}${r.detail ? `: ${r.detail}` : ''}); the current token is unchanged`);
+        io.out(`previous token restored as version ${r.versionId}`);
+      });
+    });
+}

@@ -1,0 +1,59 @@
+// SQL for the per-tenant circuit: paused or not, why, and when to probe next. The pause
+// and resume writes are conditional so that only one caller wins each transition.
+import type { Kysely } from 'kysely';
+import type { ChannelStateTable, Database } from './schema';
+
+export type ChannelStateRow = ChannelStateTable;
+
+export class ChannelStateRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async get(tenantId: string): Promise<ChannelStateRow | null> {
+    const r = await this.db.selectFrom('channel_state').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
+    return r ?? null;
+  }
+
+  async pausedTenants(): Promise<ChannelStateRow[]> {
+    return this.db.selectFrom('channel_state').selectAll().where('paused', '=', 1).execute();
+  }
+
+  /** Opens the circuit. Returns true when it was closed before (this caller paused it). */
+  async pause(tenantId: string, reason: string, incidentId: number, now: number, nextProbeAt: number): Promise<boolean> {
+    await this.ensure(tenantId, now);
+    const res = await this.db
+      .updateTable('channel_state')
+      .set({ paused: 1, paused_reason: reason, paused_since: now, incident_id: incidentId, next_probe_at: nextProbeAt, updated_at: now })
+      .where('tenant_id', '=', tenantId)
+      .where('paused', '=', 0)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Closes the circuit. Returns true when it was open (this caller resumed it). */
+  async resume(tenantId: string, now: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('channel_state')
+      .set({ paused: 0, paused_reason: null, paused_since: null, incident_id: null, next_probe_at: null, updated_at: now })
+      .where('tenant_id', '=', tenantId)
+      .where('paused', '=', 1)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async setNextProbe(tenantId: string, at: number, now: number): Promise<void> {
+    await this.db.updateTable('channel_state').set({ next_probe_at: at, updated_at: now }).where('tenant_id', '=', tenantId).execute();
+  }
+
+  async noteSuccess(tenantId: string, now: number): Promise<void> {
+    await this.ensure(tenantId, now);
+    await this.db.updateTable('channel_state').set({ last_success_at: now, updated_at: now }).where('tenant_id', '=', tenantId).execute();
+  }
+
+  private async ensure(tenantId: string, now: number): Promise<void> {
+    await this.db
+      .insertInto('channel_state')
+      .values({ tenant_id: tenantId, paused: 0, paused_reason: null, paused_since: null, incident_id: null, last_success_at: null, next_probe_at: null, updated_at: now })
+      .onConflict((oc) => oc.column('tenant_id').doNothing())
+      .execute();
+  }
+}

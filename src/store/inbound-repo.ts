@@ -1,0 +1,128 @@
+// SQL for customer messages waiting to be relayed into giosg. Claims take only the oldest
+// unrelayed message of each customer, so a customer's messages reach giosg in order.
+import { Kysely, sql } from 'kysely';
+import type { Database } from './schema';
+import type { Engine } from './db';
+
+export interface NewInbound {
+  tenantId: string;
+  waMessageId: string;
+  waId: string;
+  profileName: string | null;
+  text: string;
+  waTimestamp: number;
+}
+
+export interface InboundRow {
+  id: number;
+  tenant_id: string;
+  wa_message_id: string;
+  wa_id: string;
+  profile_name: string | null;
+  text: string;
+  attempts: number;
+}
+
+export class InboundRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+  ) {}
+
+  /** Inserts, ignoring Meta's redeliveries (unique tenant + wa_message_id). Returns how many were new. */
+  async insertMany(db: Kysely<Database>, rows: NewInbound[], now: number): Promise<number> {
+    let added = 0;
+    for (const r of rows) {
+      const res = await db
+        .insertInto('inbound_messages')
+        .values({
+          tenant_id: r.tenantId,
+          wa_message_id: r.waMessageId,
+          wa_id: r.waId,
+          profile_name: r.profileName,
+          text: r.text,
+          wa_timestamp: r.waTimestamp,
+          state: 'queued',
+          attempts: 0,
+          next_attempt_at: now,
+          last_error: null,
+          lease_owner: null,
+          lease_until: null,
+          created_at: now,
+          relayed_at: null,
+        })
+        .onConflict((oc) => oc.columns(['tenant_id', 'wa_message_id']).doNothing())
+        .executeTakeFirst();
+      added += Number(res.numInsertedOrUpdatedRows ?? 0n);
+    }
+    return added;
+  }
+
+  /**
+   * Leases due messages that are the oldest queued one of their customer. On PostgreSQL
+   * the candidate rows are locked with SKIP LOCKED so instances never claim the same row.
+   */
+  async claim(owner: string, now: number, leaseMs: number, limit: number): Promise<InboundRow[]> {
+    const lock = this.engine === 'postgres' ? sql`for update skip locked` : sql``;
+    const result = await sql<InboundRow>`
+      update inbound_messages set lease_owner = ${owner}, lease_until = ${now + leaseMs}
+      where id in (
+        select m.id from inbound_messages m
+        where m.state = 'queued' and m.next_attempt_at <= ${now}
+          and (m.lease_until is null or m.lease_until < ${now})
+          and not exists (
+            select 1 from inbound_messages p
+            where p.tenant_id = m.tenant_id and p.wa_id = m.wa_id and p.state = 'queued' and p.id < m.id
+          )
+        order by m.id
+        limit ${limit}
+        ${lock}
+      )
+      returning id, tenant_id, wa_message_id, wa_id, profile_name, text, attempts`.execute(this.db);
+    return result.rows.map((r) => ({ ...r, id: Number(r.id) })).sort((a, b) => a.id - b.id);
+  }
+
+  async markRelayed(id: number, owner: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('inbound_messages')
+      .set({ state: 'relayed', relayed_at: now, lease_owner: null, lease_until: null, last_error: null })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
+  async retryLater(id: number, owner: string, nextAt: number, error: string): Promise<void> {
+    await this.db
+      .updateTable('inbound_messages')
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        next_attempt_at: nextAt,
+        last_error: error.slice(0, 500),
+        lease_owner: null,
+        lease_until: null,
+      }))
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
+  /** Gives back this process's unfinished claims (graceful stop). */
+  async releaseOwned(owner: string): Promise<void> {
+    await this.db
+      .updateTable('inbound_messages')
+      .set({ lease_owner: null, lease_until: null })
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'queued')
+      .execute();
+  }
+
+  /** SQLite serves one process: at start every lease is a dead process's, so reclaim it now. */
+  async releaseAll(): Promise<void> {
+    await this.db
+      .updateTable('inbound_messages')
+      .set({ lease_owner: null, lease_until: null })
+      .where('state', '=', 'queued')
+      .where('lease_owner', 'is not', null)
+      .execute();
+  }
+}

@@ -1,0 +1,104 @@
+// Notices token swaps made by another process (the CLI, another instance) and turns them
+// into the local `token.changed` event, so the cache is dropped and a paused channel
+// resumes. On PostgreSQL a LISTEN on `token_swapped` makes this immediate; the periodic
+// poll is the safety net for missed notifications (reconnects, SQLite, CLI processes).
+import type { Services, Worker } from '../services';
+import { currentVersionIds } from '../store/token-repo';
+import { errorSummary } from '../services';
+import type pg from 'pg';
+
+export const SWAP_CHANNEL = 'token_swapped';
+
+export class SwapWatcher implements Worker {
+  readonly name = 'swap-watcher';
+  private timer?: NodeJS.Timeout;
+  private known?: Map<string, number>;
+  private listener?: pg.PoolClient;
+  private stopped = false;
+  private checking?: Promise<void>;
+
+  constructor(
+    private readonly s: Services,
+    private readonly pollMs = 1000,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    void this.check();
+    this.timer = setInterval(() => void this.check(), this.pollMs);
+    this.timer.unref();
+    if (this.s.store.pgPool) void this.listen();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    const l = this.listener;
+    this.listener = undefined;
+    if (l) {
+      try {
+        await l.query(`UNLISTEN ${SWAP_CHANNEL}`);
+      } catch {
+        /* connection may already be gone */
+      }
+      l.release(true);
+    }
+    await this.checking;
+  }
+
+  /** Compares every tenant's current version with the last one seen; emits for changes. */
+  check(): Promise<void> {
+    if (this.checking) return this.checking;
+    this.checking = (async () => {
+      try {
+        const now = await currentVersionIds(this.s.store.db);
+        const before = this.known;
+        this.known = now;
+        if (!before) return;
+        for (const [tenantId, id] of now) {
+          if (before.get(tenantId) !== id) {
+            this.s.vault.invalidate(tenantId);
+            this.s.events.emit('token.changed', { tenantId, versionId: id, actor: 'elsewhere' });
+          }
+        }
+      } catch (err) {
+        if (!this.stopped) this.s.logger.warn({ err: errorSummary(err) }, 'swap watcher could not read the vault');
+      } finally {
+        this.checking = undefined;
+      }
+    })();
+    return this.checking;
+  }
+
+  /** Remember a local swap so the poll does not announce it a second time. */
+  noteLocal(tenantId: string, versionId: number | null): void {
+    if (!this.known) return;
+    if (versionId === null) this.known.delete(tenantId);
+    else this.known.set(tenantId, versionId);
+  }
+
+  private async listen(): Promise<void> {
+    const pool = this.s.store.pgPool!;
+    while (!this.stopped) {
+      try {
+        const client = await pool.connect();
+        this.listener = client;
+        client.on('notification', () => void this.check());
+        const lost = new Promise<void>((resolve) => {
+          client.once('error', () => resolve());
+          client.once('end', () => resolve());
+        });
+        await client.query(`LISTEN ${SWAP_CHANNEL}`);
+        // Anything swapped while we were not listening is picked up now.
+        await this.check();
+        await lost;
+        client.release(true);
+        this.listener = undefined;
+      } catch (err) {
+        if (this.stopped) return;
+        this.s.logger.warn({ err: errorSummary(err) }, 'swap listener lost its connection; retrying');
+      }
+      if (!this.stopped) await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}

@@ -146,6 +146,20 @@ export interface Config {
   tokenHealthIntervalMs: number;
   defaultLocale: 'en' | 'fi' | 'sv';
   logLevel: string;
+  /** Channel worker timing; defaults in src/outbox/tuning.ts. Tests shorten them. */
+  channelTuning?: Partial<ChannelTuning>;
+}
+
+export interface ChannelTuning {
+  /** Idle poll of the webhook processor, relay and sender loops. */
+  pollMs: number;
+  /** How long a claimed outbox/inbound row stays leased to one process. */
+  leaseMs: number;
+  batchSize: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** While paused, how often the current token is probed. */
+  probeIntervalMs: number;
 }
 
 export class ConfigError extends Error {

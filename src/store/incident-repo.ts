@@ -76,7 +76,7 @@ export class IncidentRepo {
    * Marks where the held backlog ends (the largest outbox id when sending resumed); the
    * incident resolves once every row up to it is sent. Stored so it survives a restart.
    */
-  async setBacklogWatermark(ids: number[], watermark: number): Promise<void> {
+  async setBacklogWatermark(ids: number[], watermark: number | null): Promise<void> {
     if (ids.length === 0) return;
     await this.db.updateTable('incidents').set({ delivered_after: watermark }).where('id', 'in', ids).where('state', '=', 'open').execute();
   }

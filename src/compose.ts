@@ -10,10 +10,11 @@ export interface Composed {
   app: Express;
 }
 
-export async function compose(config: Config, overrides: ServiceOverrides = {}): Promise<Composed> {
+/** `extraRoutes` are mounted after the features (the sandbox playground uses it). */
+export async function compose(config: Config, overrides: ServiceOverrides = {}, extraRoutes: RouteModule[] = []): Promise<Composed> {
   const s = await buildServices(config, overrides);
   const features: RouteModule[] = [
     // feature installs are added here, in dependency order
   ];
-  return { services: s, app: createApp(s, features) };
+  return { services: s, app: createApp(s, [...features, ...extraRoutes]) };
 }

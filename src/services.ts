@@ -63,7 +63,7 @@ export async function buildServices(config: Config, o: ServiceOverrides = {}): P
   const logger = o.logger ?? createLogger(config.logLevel);
   const clock = o.clock ?? systemClock;
   const store = o.store ?? openStore(config.databaseUrl);
-  await migrateToLatest(store.db, store.engine);
+  await migrateWithRetry(store, logger);
   const box = new SecretBox(config.encryptionKeys);
   const events = new ChannelEventBus();
   events.onListenerError(({ name, err }) => logger.error({ event: name, err: errorSummary(err) }, 'event listener failed'));
@@ -100,6 +100,24 @@ export async function buildServices(config: Config, o: ServiceOverrides = {}): P
   events.on('token.changed', (e) => watcher.noteLocal(e.tenantId, e.versionId));
   services.workers.push(watcher);
   return services;
+}
+
+/**
+ * Several instances starting at once on an empty PostgreSQL race to create Kysely's
+ * migration bookkeeping tables; the loser sees a duplicate-object error. Retrying is
+ * enough: the migrations themselves run under Kysely's lock.
+ */
+async function migrateWithRetry(store: Store, logger: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrateToLatest(store.db, store.engine);
+      return;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      logger.warn({ attempt, err: errorSummary(err) }, 'migration attempt failed; retrying');
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
 }
 
 /** Seeds the environment's tenant and initial token. Safe to run at every start. */

@@ -1,0 +1,55 @@
+// Relays customers' WhatsApp messages into giosg through UMI (thread_id = the customer's
+// wa_id). Claims take only each customer's oldest unrelayed message, so message N+1 never
+// reaches giosg before N. Failures are retried with backoff and jitter, forever: a
+// customer message is never dropped. Relaying does not depend on the outbox circuit.
+import type { Services } from '../services';
+import type { InboundRepo, InboundRow } from '../store/inbound-repo';
+import type { ChannelTuning } from '../config';
+import { backoffMs } from '../outbox/backoff';
+import { GiosgError } from './client';
+
+export class RelayWorker {
+  constructor(
+    private readonly s: Services,
+    private readonly repo: InboundRepo,
+    private readonly tuning: ChannelTuning,
+  ) {}
+
+  async tick(): Promise<boolean> {
+    const now = this.s.clock.now();
+    const rows = await this.repo.claim(this.s.instanceId, now, this.tuning.leaseMs, this.tuning.batchSize);
+    if (rows.length === 0) return false;
+    // Claimed rows belong to distinct customers, so they may go in parallel.
+    await Promise.all(rows.map((r) => this.relayOne(r)));
+    return true;
+  }
+
+  async releaseOwned(): Promise<void> {
+    await this.repo.releaseOwned(this.s.instanceId);
+  }
+
+  private async relayOne(row: InboundRow): Promise<void> {
+    const owner = this.s.instanceId;
+    try {
+      const tenant = await this.s.tenants.get(row.tenant_id);
+      if (!tenant) throw new Error('tenant no longer exists');
+      if (!tenant.giosgUmiChannelId) throw new Error('tenant has no giosg UMI channel configured');
+      await this.s.giosgFor(tenant).umiSendMessage(tenant.giosgOrganizationId, tenant.giosgUmiChannelId, {
+        thread_id: row.wa_id,
+        text: row.text,
+        ...(row.profile_name ? { sender_name: row.profile_name } : {}),
+        // UMI intake is idempotent on this id, so a crash after giosg accepted does not double-post.
+        external_message_id: row.wa_message_id,
+      });
+      await this.repo.markRelayed(row.id, owner, this.s.clock.now());
+      this.s.metrics.relays.inc({ result: 'ok' });
+    } catch (err) {
+      const e = err as Error;
+      const retryAfter = err instanceof GiosgError ? (err.retryAfterMs ?? 0) : 0;
+      const delay = Math.max(retryAfter, backoffMs(row.attempts, this.tuning));
+      this.s.metrics.relays.inc({ result: err instanceof GiosgError ? err.kind : 'error' });
+      this.s.logger.warn({ tenant: row.tenant_id, inbound: row.id, attempts: row.attempts + 1, retryInMs: delay, err: { name: e?.name, message: e?.message } }, 'relay to giosg failed; will retry');
+      await this.repo.retryLater(row.id, owner, this.s.clock.now() + delay, e?.message ?? String(err));
+    }
+  }
+}

@@ -1,0 +1,96 @@
+// POST /webhooks/giosg/:tenant/replies — an agent answered a WhatsApp customer in giosg.
+// The reply goes into the durable outbox (deduplicated on giosg's message id, so giosg's
+// redeliveries are stored once) and the sender is woken. Body shape: assumed-shapes.ts.
+//
+// Only agents' messages are sent. giosg also reports other senders in UMI chats: the
+// customer's own messages echoed back (sender_type "visitor") and automated rule messages
+// ("rule"). Sending a visitor echo would bounce the customer's words back to them, and
+// rule messages are giosg-side automation we have not been asked to forward, so both are
+// acknowledged (200, so giosg does not retry) and ignored. A reply given as a plain string
+// carries no sender type; giosg only sends that form for agent replies, so it is sent.
+import express, { Express, Request, Response } from 'express';
+import type { Services } from '../services';
+import type { OutboxRepo } from '../store/outbox-repo';
+import { HttpError } from '../http/errors';
+import { umiReplyWebhook } from './assumed-shapes';
+import { webhookSecretMatches } from './reply-auth';
+import { splitForWhatsApp } from '../meta/limits';
+
+const AGENT_SENDER_TYPES = new Set(['user', 'agent']);
+const WA_ID = /^\d{5,20}$/;
+
+export function giosgReplyRoutes(app: Express, s: Services, outbox: OutboxRepo, onEnqueued: (tenantId: string) => void): void {
+  const json = express.json({ type: () => true, limit: '256kb' });
+  const counted = (result: string) => s.metrics.webhooks.inc({ source: 'giosg_replies', result });
+
+  app.post(
+    '/webhooks/giosg/:tenant/replies',
+    async (req: Request<{ tenant: string }>, _res: Response, next) => {
+      const tenant = await s.tenants.get(req.params.tenant);
+      if (!tenant) {
+        counted('unknown_tenant');
+        throw new HttpError(404, 'unknown_tenant', 'No such tenant');
+      }
+      // Authenticate before reading the body.
+      if (!webhookSecretMatches(req, tenant.giosgWebhookSecret)) {
+        counted('secret');
+        throw new HttpError(401, 'bad_secret', 'Missing or wrong webhook secret');
+      }
+      next();
+    },
+    (req: Request, res: Response, next) =>
+      json(req, res, (err?: unknown) => {
+        if (err) counted((err as { type?: string }).type === 'entity.too.large' ? 'too_large' : 'malformed_json');
+        next(err);
+      }),
+    async (req: Request<{ tenant: string }>, res: Response) => {
+      const tenant = (await s.tenants.get(req.params.tenant))!;
+      const parsed = umiReplyWebhook.safeParse(req.body);
+      if (!parsed.success) {
+        counted('schema');
+        const issue = parsed.error.issues[0];
+        const path = issue.path.map(String).join('.') || '(root)';
+        throw new HttpError(422, 'schema_mismatch', `Invalid field at ${path}: ${issue.message}`, { path });
+      }
+      const b = parsed.data;
+      if (!WA_ID.test(b.thread_id)) {
+        counted('schema');
+        throw new HttpError(422, 'schema_mismatch', 'Invalid field at thread_id: expected the customer WhatsApp id (digits)', { path: 'thread_id' });
+      }
+      if (b.channel_id !== undefined && tenant.giosgUmiChannelId && b.channel_id !== tenant.giosgUmiChannelId) {
+        counted('schema');
+        throw new HttpError(422, 'wrong_channel', 'Invalid field at channel_id: not this tenant’s WhatsApp channel', { path: 'channel_id' });
+      }
+      const msg = typeof b.message === 'string' ? { id: undefined, text: b.message, sender_type: undefined } : b.message;
+      if (msg.sender_type !== undefined && !AGENT_SENDER_TYPES.has(msg.sender_type)) {
+        counted('ignored');
+        res.status(200).json({ ok: true, ignored: 'not_an_agent_message' });
+        return;
+      }
+      if (msg.text.trim() === '') {
+        counted('ignored');
+        res.status(200).json({ ok: true, ignored: 'empty_message' });
+        return;
+      }
+      // Without giosg's message id a redelivery cannot be recognised; refuse rather than risk double sends.
+      if (msg.id === undefined) {
+        counted('schema');
+        throw new HttpError(422, 'schema_mismatch', 'Invalid field at message: a message object with an id is required', { path: 'message.id' });
+      }
+      const parts = splitForWhatsApp(msg.text);
+      const ids = await outbox.enqueue(
+        parts.map((body, i) => ({
+          tenantId: tenant.id,
+          sourceId: i === 0 ? msg.id! : `${msg.id}#${i + 1}`,
+          recipient: b.thread_id,
+          body,
+          giosgChatId: b.chat_id ?? null,
+        })),
+        s.clock.now(),
+      );
+      counted(ids.length > 0 ? 'accepted' : 'duplicate');
+      res.status(200).json({ ok: true, queued: ids.length, duplicate: ids.length === 0 });
+      if (ids.length > 0) onEnqueued(tenant.id);
+    },
+  );
+}

@@ -3,7 +3,10 @@
 import type { Config } from './config';
 import { buildServices, ServiceOverrides, Services } from './services';
 import { createApp, RouteModule } from './http/app';
+import { installLinks } from './links/install';
 import type { Express } from 'express';
+import { installChannel } from './outbox/install-channel';
+import { installBot } from './bot/install';
 
 export interface Composed {
   services: Services;
@@ -15,6 +18,9 @@ export async function compose(config: Config, overrides: ServiceOverrides = {}, 
   const s = await buildServices(config, overrides);
   const features: RouteModule[] = [
     // feature installs are added here, in dependency order
+    installChannel(s),
+    installBot(s),
+    installLinks(s),
   ];
   return { services: s, app: createApp(s, [...features, ...extraRoutes]) };
 }

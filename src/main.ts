@@ -3,7 +3,7 @@ import http from 'node:http';
 import { ConfigError, loadConfig, Config } from './config';
 import { compose } from './compose';
 import { seedFromConfig, errorSummary } from './services';
-import { ensureSandboxKey } from './sandbox-key';
+import { startSandbox } from './sandbox/boot';
 import { createLogger } from './log';
 
 const SHUTDOWN_BUDGET_MS = 10_000;
@@ -21,8 +21,17 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   if (config.sandbox) {
-    config = ensureSandboxKey(config);
-    logger.warn('sandbox: no credentials configured — running with simulated Meta and giosg; nothing reaches real WhatsApp');
+    // No credentials: simulators, demo tenant and playground (src/sandbox/boot.ts).
+    const sandbox = await startSandbox(config, { logger, banner: true });
+    if (process.send) process.send({ ready: true, port: sandbox.port });
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      setTimeout(() => process.exit(1), SHUTDOWN_BUDGET_MS).unref();
+      sandbox.stop().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    return;
   }
   const { services, app } = await compose(config, { logger });
   await seedFromConfig(services);

@@ -8,6 +8,7 @@
 // rule messages are giosg-side automation we have not been asked to forward, so both are
 // acknowledged (200, so giosg does not retry) and ignored. A reply given as a plain string
 // carries no sender type; giosg only sends that form for agent replies, so it is sent.
+import { randomUUID } from 'node:crypto';
 import express, { Express, Request, Response } from 'express';
 import type { Services } from '../services';
 import type { OutboxRepo } from '../store/outbox-repo';
@@ -72,16 +73,14 @@ export function giosgReplyRoutes(app: Express, s: Services, outbox: OutboxRepo, 
         res.status(200).json({ ok: true, ignored: 'empty_message' });
         return;
       }
-      // Without giosg's message id a redelivery cannot be recognised; refuse rather than risk double sends.
-      if (msg.id === undefined) {
-        counted('schema');
-        throw new HttpError(422, 'schema_mismatch', 'Invalid field at message: a message object with an id is required', { path: 'message.id' });
-      }
+      // The plain-string form carries no giosg message id, so its redeliveries cannot be
+      // recognised: it is queued under a fresh id (documented limitation of that form).
+      const sourceId = msg.id ?? `nomsgid:${randomUUID()}`;
       const parts = splitForWhatsApp(msg.text);
       const ids = await outbox.enqueue(
         parts.map((body, i) => ({
           tenantId: tenant.id,
-          sourceId: i === 0 ? msg.id! : `${msg.id}#${i + 1}`,
+          sourceId: i === 0 ? sourceId : `${sourceId}#${i + 1}`,
           recipient: b.thread_id,
           body,
           giosgChatId: b.chat_id ?? null,

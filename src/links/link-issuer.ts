@@ -13,6 +13,8 @@ const issueRequest = z.object({
   locale: z.string().max(35),
 });
 
+const DAY_MS = 24 * 3_600_000;
+
 export class LinkService implements LinkIssuer {
   constructor(
     private readonly repo: LinkRepo,
@@ -35,6 +37,8 @@ export class LinkService implements LinkIssuer {
       createdAt: now,
       expiresAt,
     });
+    // Housekeeping without a worker: links are worthless a day after they expire.
+    await this.repo.deleteExpiredBefore(now - DAY_MS);
     return { url: `${this.o.publicBaseUrl}/t/${id}`, expiresAt };
   }
 }

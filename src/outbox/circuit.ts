@@ -59,8 +59,9 @@ export class ChannelCircuit {
   }
 
   /** Closes the circuit (token changed, probe succeeded, account reconnected). */
-  async resume(tenantId: string, why: string): Promise<boolean> {
+  async resume(tenantId: string, why: string, keepIfReason?: string): Promise<boolean> {
     const now = this.s.clock.now();
+    if (keepIfReason !== undefined && (await this.state.get(tenantId))?.paused_reason === keepIfReason) return false;
     const resumed = await this.state.resume(tenantId, now);
     this.markPaused(tenantId, false);
     if (resumed) {

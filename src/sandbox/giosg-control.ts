@@ -9,7 +9,13 @@ import type { GiosgState } from './giosg-state';
 import type { GiosgSim } from './giosg-types';
 
 const adminSaysBody = z
-  .object({ chatId: z.string().min(1), text: z.string().min(1).optional(), responseValue: z.string().min(1).optional() })
+  .object({
+    chatId: z.string().min(1),
+    text: z.string().min(1).optional(),
+    responseValue: z.string().min(1).optional(),
+    // The playground's page language, carried like giosg's message `language` field.
+    language: z.string().min(2).max(10).optional(),
+  })
   .refine((b) => b.text !== undefined || b.responseValue !== undefined, { message: 'text or responseValue required' });
 
 const agentReplyBody = z.object({ channelId: z.string().min(1), threadId: z.string().min(1), text: z.string().min(1) });

@@ -1,6 +1,6 @@
 // SQL for incidents: a partial unique index allows one open incident per (tenant, kind),
 // so detectors racing in several processes open it once; open() says who won.
-import type { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import type { Database, IncidentTable } from './schema';
 
 export type IncidentRow = { [K in keyof IncidentTable]: K extends 'id' ? number : IncidentTable[K] };
@@ -34,7 +34,8 @@ export class IncidentRepo {
         alert_chat_id: null,
         delivered_after: null,
       })
-      .onConflict((oc) => oc.columns(['tenant_id', 'kind']).where('state', '=', 'open').doNothing())
+      // The literal must match the partial index's predicate (a bound parameter would not).
+      .onConflict((oc) => oc.columns(['tenant_id', 'kind']).where('state', '=', sql.lit('open')).doNothing())
       .returningAll()
       .executeTakeFirst();
     if (inserted) return { incident: norm(inserted), created: true };

@@ -95,7 +95,7 @@ export class LinkRepo {
       .updateTable('links')
       .set((eb) => ({
         failed_attempts: eb('failed_attempts', '+', 1),
-        state: eb.case().when('failed_attempts', '>=', maxAttempts - 1).then('burnt').else('open').end(),
+        state: eb.case().when('failed_attempts', '>=', maxAttempts - 1).then('burnt' as const).else('open' as const).end(),
       }))
       .where('id_hash', '=', idHash)
       .where('state', '=', 'open')

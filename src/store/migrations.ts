@@ -231,6 +231,10 @@ const migrations: Record<string, Builder> = {
     await db.schema.alterTable('giosg_events').addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     await sql`create index giosg_events_unprocessed on giosg_events (received_at) where processed_at is null`.execute(db);
   },
+  // Channel claims look up each customer's / recipient's earlier unsent rows.
+  async '0003_channel_queue_heads'(db) {
+    await db.schema.createIndex('inbound_messages_customer').on('inbound_messages').columns(['tenant_id', 'wa_id', 'id']).execute();
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -1,0 +1,159 @@
+// Installs the bot: the Botkit controller over our giosg adapter and database storage,
+// the webhook receiver, the inbox/alert/token-health workers and the event subscriptions.
+//
+// Who counts as an admin: giosg's webhooks carry no team membership, so the bot serves
+// every giosg *user* (sender_type "user") of the tenant's organization who chats with the
+// bot user: that chat is only reachable from inside the organization's giosg console, so
+// giosg's own user management is the access control. Visitors and rule messages are
+// ignored at the receiver. Rollback additionally asks for confirmation and is audited with
+// the giosg user id as actor. Alerts go to the team in GIOSG_ADMIN_TEAM_ID.
+import type { Express } from 'express';
+import type { TurnContext } from 'botbuilder';
+import type { Botkit } from 'botkit';
+import type { Services } from '../services';
+import type { RouteModule } from '../http/app';
+import { errorSummary } from '../services';
+import { normalizeLocale, translator } from '../i18n';
+import { GiosgBotAdapter } from '../giosg/adapter';
+import { channelIdFor } from '../giosg/adapter-activity';
+import { giosgBotRoutes } from '../giosg/bot-receiver';
+import { BotStateStorage } from '../store/bot-storage';
+import { BotEventRepo } from '../store/bot-events';
+import { BotAlertRepo } from '../store/bot-alerts';
+import { createBotController } from './controller';
+import { BotInbox } from './inbox';
+import { BotSpeaker } from './speaker';
+import { AlertChats } from './alert-chat';
+import { AlertNotifier } from './notifier';
+import { TokenHealthCheck } from './token-health';
+import { formatTime } from './format';
+import type { DialogDeps } from './dialog-deps';
+import type { Validator } from '../vault/token-vault';
+import { renderStatus } from '../../dialogs/status';
+
+export interface BotRuntime {
+  controller: Botkit;
+  adapter: GiosgBotAdapter;
+  storage: BotStateStorage;
+  inbox: BotInbox;
+  notifier: AlertNotifier;
+  health: TokenHealthCheck;
+  speaker: BotSpeaker;
+  deps: DialogDeps;
+}
+
+const runtimes = new WeakMap<Services, BotRuntime>();
+
+/** The bot built for these services (tests drive its sweeps directly). */
+export function botOf(s: Services): BotRuntime | undefined {
+  return runtimes.get(s);
+}
+
+/** The vault's validator signature over the validation pipeline (s.validator). */
+export function vaultValidator(s: Services): Validator | undefined {
+  const v = s.validator;
+  if (!v) return undefined;
+  return async (tenantId, token) => {
+    const r = await v.validate(tenantId, token);
+    if (!r.ok) return { ok: false, reason: r.diagnosis.code };
+    return { ok: true, facts: { expiresAt: r.facts.expiresAt, tokenType: r.facts.tokenType, verifiedName: r.facts.verifiedName, displayPhoneNumber: r.facts.displayPhoneNumber } };
+  };
+}
+
+export function dialogDepsFor(s: Services): DialogDeps {
+  return {
+    clock: s.clock,
+    appName: async (tenantId) => (await s.tenants.get(tenantId))?.metaAppName ?? null,
+    issueLink: async (req) => {
+      if (!s.links) throw new Error('one-time links are not available');
+      return s.links.issue(req);
+    },
+    statusText: async (tenantId, locale) => {
+      const tenant = await s.tenants.get(tenantId);
+      const token = await s.vault.current(tenantId);
+      const channel = s.channel ? await s.channel.status(tenantId).catch(() => null) : null;
+      return renderStatus({ phoneNumber: token?.displayPhoneNumber ?? tenant?.phoneNumberId ?? tenantId, token, channel }, locale, s.clock);
+    },
+    currentFingerprint: async (tenantId) => (await s.vault.current(tenantId))?.fingerprint ?? null,
+    rollback: (tenantId, actor) => s.vault.rollback(tenantId, actor, vaultValidator(s)),
+    kick: (tenantId) => s.channel?.kick(tenantId),
+  };
+}
+
+export function buildBot(s: Services): BotRuntime {
+  const existing = runtimes.get(s);
+  if (existing) return existing;
+  const adapter = new GiosgBotAdapter({ tenant: (id) => s.tenants.get(id), giosgFor: s.giosgFor });
+  const storage = new BotStateStorage(s.store.db, s.store.engine, s.clock);
+  const deps = dialogDepsFor(s);
+  const controller = createBotController(adapter, storage, deps);
+  const handleTurn = (ctx: TurnContext) => controller.handleTurn(ctx);
+
+  const inbox = new BotInbox(
+    new BotEventRepo(s.store.db),
+    async (tenantId, event) => {
+      const tenant = await s.tenants.get(tenantId);
+      if (!tenant) throw new Error(`tenant ${tenantId} no longer exists`);
+      const locale = normalizeLocale(event.language, tenant.defaultLocale ?? 'en');
+      await adapter.processEvent(tenant, event, locale, handleTurn);
+    },
+    s.clock,
+    s.logger,
+  );
+
+  const speaker = new BotSpeaker(adapter);
+  const alerts = new BotAlertRepo(s.store.db);
+  const chats = new AlertChats(alerts, s.giosgFor, speaker, s.clock, s.logger);
+  const notifier = new AlertNotifier({
+    repo: alerts,
+    chats,
+    tenants: s.tenants,
+    vault: s.vault,
+    channel: () => s.channel,
+    clock: s.clock,
+    logger: s.logger,
+    reminderMs: s.config.alertReminderMs,
+    instanceId: s.instanceId,
+  });
+  const health = new TokenHealthCheck({
+    tenants: s.tenants,
+    vault: s.vault,
+    validator: () => s.validator,
+    repo: alerts,
+    chats,
+    clock: s.clock,
+    logger: s.logger,
+    intervalMs: s.config.tokenHealthIntervalMs,
+    instanceId: s.instanceId,
+  });
+
+  const failed = (what: string) => (err: unknown) => s.logger.warn({ err: errorSummary(err) }, `${what}; the alert sweep retries`);
+  s.events.on('incident.opened', (e) => notifier.alert(e.incidentId).then(() => undefined, failed('incident alert failed')));
+  s.events.on('account.cutoff', (e) => notifier.alert(e.incidentId).then(() => undefined, failed('cut-off alert failed')));
+  s.events.on('incident.resolved', (e) => notifier.resolved(e.incidentId, e.heldDelivered).then(() => undefined, failed('resolved notice failed')));
+  s.events.on('token.swapped', async (e) => {
+    if (!e.chatId) return;
+    const tenant = await s.tenants.get(e.tenantId);
+    if (!tenant) return;
+    const locale = normalizeLocale(e.locale, tenant.defaultLocale);
+    const t = translator(locale);
+    const expiry = e.expiresAt === null ? t('bot:status.expires_never') : t('bot:status.expires_at', { date: formatTime(locale, e.expiresAt) });
+    await speaker.say(tenant, e.chatId, {
+      text: t('bot:swap.confirmed', { name: e.verifiedName ?? t('bot:swap.unknown'), number: e.displayPhoneNumber ?? tenant.phoneNumberId, expiry }),
+    });
+    // The guide in that chat is finished: the next message starts fresh.
+    await storage.deleteConversation(channelIdFor(tenant.id), e.chatId);
+  });
+
+  const sweepMs = Math.min(60_000, Math.max(1_000, Math.floor(s.config.alertReminderMs / 10)));
+  s.workers.push(inbox.worker(5_000), notifier.worker(sweepMs), health.worker(Math.min(s.config.tokenHealthIntervalMs, 60_000)));
+
+  const runtime: BotRuntime = { controller, adapter, storage, inbox, notifier, health, speaker, deps };
+  runtimes.set(s, runtime);
+  return runtime;
+}
+
+export function installBot(s: Services): RouteModule {
+  const bot = buildBot(s);
+  return (app: Express) => giosgBotRoutes(app, s, bot.inbox);
+}

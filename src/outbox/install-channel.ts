@@ -1,0 +1,95 @@
+// Installs the WhatsApp channel: Meta webhook receiver and processor, inbound relay to
+// giosg, giosg reply receiver, the outbox sender with its circuit and probe. Returns the
+// routes; the workers go into s.workers and start with the service.
+import type { Express } from 'express';
+import type { Services, Worker } from '../services';
+import type { RouteModule } from '../http/app';
+import { WebhookRepo } from '../store/webhook-repo';
+import { InboundRepo } from '../store/inbound-repo';
+import { OutboxRepo } from '../store/outbox-repo';
+import { IncidentRepo } from '../store/incident-repo';
+import { ChannelStateRepo } from '../store/channel-state-repo';
+import { ChannelStatusRepo } from '../store/channel-status-repo';
+import { metaWebhookRoutes } from '../meta/webhook-routes';
+import { WebhookProcessor } from '../meta/webhook-processor';
+import { RelayWorker } from '../giosg/relay-worker';
+import { giosgReplyRoutes } from '../giosg/reply-receiver';
+import { replyFailureNotice } from '../giosg/reply-failure-notice';
+import { channelTuning } from './tuning';
+import { PollingLoop } from './polling-loop';
+import { ChannelCircuit } from './circuit';
+import { OutboxSender } from './sender';
+import { ChannelProber } from './prober';
+import { PhoneRateLimiters } from './rate-limiters';
+import { ChannelControlImpl } from './channel-control';
+
+export function installChannel(s: Services): RouteModule {
+  const tuning = channelTuning(s.config);
+  const db = s.store.db;
+  const webhooks = new WebhookRepo(db);
+  const inbound = new InboundRepo(db, s.store.engine);
+  const outbox = new OutboxRepo(db, s.store.engine);
+  const incidents = new IncidentRepo(db);
+  const state = new ChannelStateRepo(db);
+  const statuses = new ChannelStatusRepo();
+  const limiters = new PhoneRateLimiters(s.config.sendRatePerSecond);
+
+  let senderLoop: PollingLoop | undefined;
+  const kickSender = () => senderLoop?.kick();
+  const circuit = new ChannelCircuit(s, incidents, state, outbox, tuning, kickSender);
+  const sender = new OutboxSender(s, outbox, statuses, state, circuit, limiters, tuning);
+  const relay = new RelayWorker(s, inbound, tuning);
+  const prober = new ChannelProber(s, state, circuit, tuning);
+
+  senderLoop = new PollingLoop('outbox-sender', tuning.pollMs, () => sender.tick(), s.logger);
+  const relayLoop = new PollingLoop('inbound-relay', tuning.pollMs, () => relay.tick(), s.logger);
+  const processor = new WebhookProcessor(s, {
+    webhooks,
+    inbound,
+    statuses,
+    outbox,
+    circuit,
+    kickRelay: () => relayLoop.kick(),
+    kickSender,
+  });
+  const processorLoop = new PollingLoop('meta-webhook-processor', tuning.pollMs, () => processor.tick(), s.logger);
+  const probeLoop = new PollingLoop('channel-probe', Math.min(5000, Math.max(50, Math.floor(tuning.probeIntervalMs / 2))), () => prober.tick(), s.logger);
+
+  const loops = [processorLoop, relayLoop, senderLoop, probeLoop];
+  const worker: Worker = {
+    name: 'whatsapp-channel',
+    start() {
+      void (async () => {
+        // SQLite serves a single process: any lease in the file is a dead process's.
+        // (On PostgreSQL other instances may be alive; expired leases are reclaimed by claim().)
+        if (s.store.engine === 'sqlite') {
+          await outbox.releaseAll(s.clock.now());
+          await inbound.releaseAll();
+        }
+        await circuit.refresh();
+      })()
+        .catch((err) => s.logger.error({ err: { message: (err as Error)?.message } }, 'channel start-up recovery failed'))
+        .finally(() => loops.forEach((l) => l.start()));
+    },
+    async stop() {
+      await Promise.allSettled(loops.map((l) => l.stop()));
+      await limiters.stop();
+      // Give back unfinished claims so the next process need not wait for the lease.
+      await Promise.allSettled([sender.releaseOwned(), relay.releaseOwned()]);
+    },
+  };
+  s.workers.push(worker);
+
+  s.channel = new ChannelControlImpl(state, incidents, outbox, kickSender);
+  s.events.on('token.changed', async (e) => {
+    // A new token cannot undo Meta cutting the account off; only ACCOUNT_RECONNECTED does.
+    await circuit.resume(e.tenantId, 'token changed', 'account_update');
+  });
+  s.events.on('outbox.enqueued', () => kickSender());
+  s.events.on('message.failed', replyFailureNotice(s));
+
+  return (app: Express, svc: Services) => {
+    metaWebhookRoutes(app, svc, webhooks, () => processorLoop.kick());
+    giosgReplyRoutes(app, svc, outbox, (tenantId) => svc.events.emit('outbox.enqueued', { tenantId }));
+  };
+}

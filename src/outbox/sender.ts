@@ -1,0 +1,153 @@
+// The outbox sender: claims due queue heads, sends each through the phone number's rate
+// limiter with the token read from the vault on that very attempt, and acts on Meta's
+// answer by error class (DESIGN.md section 4):
+//   token / permission → trip the circuit (pause, incident); the row goes back untouched
+//   account            → the same, but the incident is not fixable by a new token
+//   throttled/transient→ retry later with backoff and jitter; the row stays its
+//                        recipient's head, so order is kept
+//   message            → that row fails with Meta's reason; the agent is told; others go on
+//
+// The one duplicate window: Meta accepted a message and the process dies before
+// markAccepted commits. The row is still 'sending' with a lease; after the lease expires
+// (or at once on SQLite restart) it is sent again, so that customer gets it twice. The
+// window is a single send's round trip plus one local write.
+import type { Services } from '../services';
+import type { OutboxRepo, OutboxRow } from '../store/outbox-repo';
+import type { ChannelStatusRepo } from '../store/channel-status-repo';
+import type { ChannelStateRepo } from '../store/channel-state-repo';
+import type { ChannelTuning } from '../config';
+import type { Tenant } from '../vault/tenants';
+import { GraphError } from '../meta/graph-errors';
+import { TOKEN_FIXABLE, PAUSING_CLASSES } from '../meta/error-classes';
+import { ChannelCircuit } from './circuit';
+import { PhoneRateLimiters } from './rate-limiters';
+import { backoffMs } from './backoff';
+
+class ChannelPausedSkip extends Error {}
+
+const DEPTH_REFRESH_MS = 1000;
+const SUCCESS_NOTE_MS = 5000;
+
+export class OutboxSender {
+  private lastDepthAt = 0;
+  private readonly knownTenants = new Set<string>();
+  private readonly lastSuccessNoted = new Map<string, number>();
+
+  constructor(
+    private readonly s: Services,
+    private readonly outbox: OutboxRepo,
+    private readonly statuses: ChannelStatusRepo,
+    private readonly state: ChannelStateRepo,
+    private readonly circuit: ChannelCircuit,
+    private readonly limiters: PhoneRateLimiters,
+    private readonly tuning: ChannelTuning,
+  ) {}
+
+  async tick(): Promise<boolean> {
+    await this.circuit.refresh();
+    const rows = await this.outbox.claim(this.s.instanceId, this.s.clock.now(), this.tuning.leaseMs, this.tuning.batchSize);
+    // Claimed rows are heads of distinct recipients: they may be sent in parallel.
+    await Promise.all(rows.map((r) => this.sendOne(r)));
+    await this.circuit.resolveDrained();
+    await this.refreshDepth(rows.length > 0);
+    return rows.length > 0;
+  }
+
+  async releaseOwned(): Promise<void> {
+    await this.outbox.releaseOwned(this.s.instanceId, this.s.clock.now());
+  }
+
+  private async sendOne(row: OutboxRow): Promise<void> {
+    const owner = this.s.instanceId;
+    const tenant = await this.s.tenants.get(row.tenant_id);
+    if (!tenant) {
+      await this.outbox.retryLater(row.id, owner, this.s.clock.now() + this.tuning.backoffMaxMs, { cls: 'transient', code: null, reason: 'tenant not found' }, this.s.clock.now());
+      return;
+    }
+    let versionId: number | null = null;
+    try {
+      const { wamid } = await this.limiters.for(tenant.phoneNumberId).schedule(async () => {
+        // Re-checked here: the row may have waited in the limiter while the channel paused.
+        if (this.circuit.isPaused(tenant.id)) throw new ChannelPausedSkip();
+        const current = await this.s.vault.current(tenant.id);
+        if (!current) throw new GraphError('no WhatsApp token in the vault', undefined, 190, undefined, 'No WhatsApp access token is stored for this channel', undefined);
+        versionId = current.versionId;
+        return this.s.graph.sendText({ phoneNumberId: tenant.phoneNumberId, token: current.token, appSecret: tenant.metaAppSecret, to: row.recipient, body: row.body });
+      });
+      // ← the duplicate window described above ends with this write.
+      await this.outbox.markAccepted(row.id, owner, wamid, this.s.clock.now());
+      this.s.metrics.sends.inc({ class: 'ok' });
+      await this.afterAccepted(tenant, row, wamid);
+    } catch (err) {
+      await this.onError(tenant, row, err, versionId);
+    }
+  }
+
+  private async onError(tenant: Tenant, row: OutboxRow, err: unknown, usedVersion: number | null): Promise<void> {
+    const owner = this.s.instanceId;
+    const now = this.s.clock.now();
+    if (err instanceof ChannelPausedSkip) {
+      await this.outbox.release(row.id, owner, now);
+      return;
+    }
+    if (!(err instanceof GraphError)) {
+      const e = err as Error;
+      this.s.logger.error({ tenant: tenant.id, outbox: row.id, err: { name: e?.name, message: e?.message } }, 'send failed unexpectedly; will retry');
+      await this.outbox.retryLater(row.id, owner, now + backoffMs(row.attempts, this.tuning), { cls: 'transient', code: null, reason: e?.message ?? 'error' }, now);
+      this.s.metrics.sends.inc({ class: 'transient' });
+      return;
+    }
+    const cls = err.errorClass;
+    this.s.metrics.sends.inc({ class: cls });
+    const code = err.code ?? null;
+    const reason = err.reason;
+    if (PAUSING_CLASSES.has(cls)) {
+      // A token swapped in while this send was in flight: the failure is the old token's.
+      const current = await this.s.vault.current(tenant.id).catch(() => null);
+      if (usedVersion !== null && current && current.versionId !== usedVersion && TOKEN_FIXABLE.has(cls)) {
+        await this.outbox.release(row.id, owner, now);
+        return;
+      }
+      this.s.logger.warn({ tenant: tenant.id, outbox: row.id, class: cls, metaCode: code }, 'send refused; pausing the channel');
+      await this.circuit.trip(tenant.id, { kind: cls, fixableByToken: TOKEN_FIXABLE.has(cls), reason, metaCode: code });
+      await this.outbox.release(row.id, owner, now);
+      return;
+    }
+    if (cls === 'message') {
+      this.s.logger.info({ tenant: tenant.id, outbox: row.id, metaCode: code }, 'reply refused by Meta for this message');
+      await this.outbox.markFailed(row.id, owner, { cls, code, reason }, now);
+      this.s.events.emit('message.failed', { tenantId: tenant.id, outboxId: row.id, giosgChatId: row.giosg_chat_id, code, reason });
+      return;
+    }
+    const delay = backoffMs(row.attempts, this.tuning, code);
+    this.s.logger.info({ tenant: tenant.id, outbox: row.id, class: cls, metaCode: code, retryInMs: delay }, 'send will be retried');
+    await this.outbox.retryLater(row.id, owner, now + delay, { cls, code, reason }, now);
+  }
+
+  /** Statuses that overtook the send's answer are applied now that the wamid is known. */
+  private async afterAccepted(tenant: Tenant, row: OutboxRow, wamid: string): Promise<void> {
+    const now = this.s.clock.now();
+    const last = this.lastSuccessNoted.get(tenant.id) ?? 0;
+    if (now - last >= SUCCESS_NOTE_MS) {
+      this.lastSuccessNoted.set(tenant.id, now);
+      await this.state.noteSuccess(tenant.id, now);
+    }
+    const early = await this.statuses.forStatusId(this.s.store.db, tenant.id, wamid);
+    for (const st of early) {
+      const changed = await this.outbox.applyStatus(this.s.store.db, tenant.id, wamid, st.status, { code: st.error_code, reason: null }, now);
+      if (changed && changed.state === 'failed') {
+        this.s.events.emit('message.failed', { tenantId: tenant.id, outboxId: row.id, giosgChatId: row.giosg_chat_id, code: st.error_code, reason: '' });
+      }
+    }
+  }
+
+  private async refreshDepth(force: boolean): Promise<void> {
+    const now = Date.now();
+    if (!force && now - this.lastDepthAt < DEPTH_REFRESH_MS) return;
+    if (force && now - this.lastDepthAt < DEPTH_REFRESH_MS / 4) return;
+    this.lastDepthAt = now;
+    const depth = await this.outbox.depthByTenant();
+    for (const id of depth.keys()) this.knownTenants.add(id);
+    for (const id of this.knownTenants) this.s.metrics.outboxDepth.set({ tenant: id }, depth.get(id) ?? 0);
+  }
+}

@@ -1,0 +1,224 @@
+// The playground's JSON API: a same-origin proxy onto the simulators' /_sim control APIs
+// (the page may only connect to us), plus the channel's status. Inputs are checked here
+// with the rules the simulators apply, so a bad request gets a clear 422 from us and
+// never reaches them. Developer-facing errors (English); the page shows its own strings.
+import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { HttpError } from '../http/errors';
+import { i18n, normalizeLocale } from '../i18n';
+import type { Services } from '../services';
+import { SimControlClient, SimUnreachableError, type SimAnswer } from './sim-control-client';
+import { DEMO, newDemoToken } from './demo-tenant';
+
+export interface PlaygroundContext {
+  tenantId: string;
+  graph: SimControlClient;
+  giosg: SimControlClient;
+}
+
+const chatId = z.string().trim().min(1).max(100);
+const text = z.string().trim().min(1).max(4096);
+const waId = z
+  .string()
+  .transform((v) => v.replace(/[\s()-]/g, '').replace(/^\+/, ''))
+  .pipe(z.string().regex(/^\d{5,20}$/, 'expected a phone number of 5 to 20 digits'));
+
+const adminSay = z
+  .object({
+    chatId,
+    text: text.max(2000).optional(),
+    responseValue: z.string().min(1).max(200).optional(),
+    lang: z.enum(['en', 'fi', 'sv']).optional(),
+  })
+  .refine((b) => (b.text === undefined) !== (b.responseValue === undefined), { message: 'give text or responseValue', path: ['text'] });
+const customerSend = z.object({ from: waId, name: z.string().trim().min(1).max(100).optional(), text });
+const agentReply = z.object({ threadId: waId, text });
+const metaMode = z.object({ mode: z.enum(['ok', 'slow', '5xx', 'down']) });
+const cursor = z.object({ since: z.coerce.number().int().min(0).default(0) });
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const path = issue.path.join('.') || 'body';
+  throw new HttpError(422, 'invalid_input', `${path}: ${issue.message}`, { path });
+}
+
+/** A simulator answer the page can use, or a 502 that says what the simulator said. */
+function expectOk(a: SimAnswer, what: string): Record<string, unknown> {
+  if (a.status >= 200 && a.status < 300) return (a.body ?? {}) as Record<string, unknown>;
+  const detail = typeof a.body === 'object' && a.body && 'error' in a.body ? String((a.body as { error: unknown }).error) : `HTTP ${a.status}`;
+  throw new HttpError(502, 'simulator_refused', `${what}: ${detail}`);
+}
+
+/** Whether our own webhook (called by a simulator) took the delivery. */
+const accepted = (status: unknown): boolean => typeof status === 'number' && status >= 200 && status < 300;
+
+interface SimChatView {
+  id: string;
+  created_at: string;
+  invitedTeams: string[];
+  umiChannelId?: string;
+}
+
+interface SimTimelineMessage {
+  id: string;
+  type: string;
+  chat_id: string;
+  created_at: string;
+  sender_type: string;
+  sender_id: string;
+  sender_name: string;
+  message: string;
+  attachments: unknown[];
+  response_value: string | null;
+}
+
+export function playgroundApi(s: Services, ctx: PlaygroundContext): Router {
+  const r = Router();
+  r.use(express.json({ limit: '64kb' }));
+  r.use((_req, res, next) => {
+    // Minted tokens and chat contents: nothing here belongs in a cache.
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+
+  r.get('/strings', (req: Request, res: Response) => {
+    const lang = normalizeLocale(typeof req.query.lang === 'string' ? req.query.lang : undefined, s.config.defaultLocale);
+    const bundle = i18n().getResourceBundle(lang, 'sandbox') as Record<string, unknown> | undefined;
+    res.json({ lang, strings: bundle ?? {} });
+  });
+
+  r.get('/overview', (_req, res) => {
+    res.json({
+      tenantId: ctx.tenantId,
+      phone: { id: DEMO.phoneNumberId, display: DEMO.displayPhoneNumber, verifiedName: DEMO.verifiedName },
+      adminChatId: DEMO.adminChatId,
+      adminTeamId: DEMO.giosgAdminTeamId,
+      umiChannelId: DEMO.giosgUmiChannelId,
+    });
+  });
+
+  r.get('/status', async (_req, res) => {
+    const [graph, giosg] = await Promise.all([ctx.graph.get('/state'), ctx.giosg.get('/state')]);
+    const g = expectOk(graph, 'graph state') as { mode: string; tokens: { fingerprint: string; status: string }[] };
+    const gi = expectOk(giosg, 'giosg state') as { mode: string };
+    const channel = s.channel ? await s.channel.status(ctx.tenantId) : null;
+    res.json({
+      meta: { mode: g.mode, tokens: g.tokens.map((t) => ({ fingerprint: t.fingerprint, status: t.status })) },
+      giosg: { mode: gi.mode },
+      channel,
+    });
+  });
+
+  r.get('/admin/chats', async (_req, res) => {
+    const state = expectOk(await ctx.giosg.get('/state'), 'giosg state') as { chats: SimChatView[] };
+    // The admin's own chat with the bot exists before its first message, as in giosg.
+    const chats: { id: string; kind: 'bot' | 'alert'; invitedTeams: string[]; createdAt: string | null }[] = [
+      { id: DEMO.adminChatId, kind: 'bot', invitedTeams: [], createdAt: null },
+    ];
+    for (const c of state.chats) {
+      if (c.umiChannelId || c.id === DEMO.adminChatId) continue;
+      chats.push({ id: c.id, kind: 'alert', invitedTeams: c.invitedTeams, createdAt: c.created_at });
+    }
+    res.json({ chats });
+  });
+
+  r.get('/admin/chats/:chatId/messages', async (req: Request<{ chatId: string }>, res) => {
+    const id = parse(chatId, req.params.chatId);
+    const page = expectOk(await ctx.giosg.get(`/chats/${encodeURIComponent(id)}/messages`), 'chat messages') as { items: SimTimelineMessage[] };
+    res.json({
+      items: page.items
+        .filter((m) => m.type === 'msg')
+        .map((m) => ({
+          id: m.id,
+          fromBot: m.sender_id === DEMO.giosgBotUserId,
+          senderName: m.sender_name,
+          text: m.message,
+          attachments: m.attachments,
+          responseValue: m.response_value,
+          createdAt: m.created_at,
+        })),
+    });
+  });
+
+  r.post('/admin/say', async (req, res) => {
+    const b = parse(adminSay, req.body);
+    const answer = expectOk(
+      await ctx.giosg.post('/admin-says', { chatId: b.chatId, text: b.text, responseValue: b.responseValue, language: b.lang }),
+      'admin message',
+    );
+    res.json({ delivered: accepted(answer.status), webhookStatus: answer.status });
+  });
+
+  r.post('/customer/send', async (req, res) => {
+    const b = parse(customerSend, req.body);
+    const answer = expectOk(
+      await ctx.graph.post('/customer-message', { phoneNumberId: DEMO.phoneNumberId, from: b.from, name: b.name, text: b.text }),
+      'customer message',
+    );
+    res.json({ delivered: accepted(answer.status), webhookStatus: answer.status, attempts: answer.attempts, messageId: answer.messageId });
+  });
+
+  r.get('/customer/received', async (req, res) => {
+    const { since } = parse(cursor, req.query);
+    const to = req.query.to === undefined ? undefined : parse(waId, req.query.to);
+    const page = expectOk(await ctx.graph.get(`/sent?since=${since}`), 'sent messages') as {
+      items: { id: string; to: string; body: string; at: number; phoneNumberId: string }[];
+      next: number;
+    };
+    res.json({
+      items: page.items
+        .filter((m) => m.phoneNumberId === DEMO.phoneNumberId && (to === undefined || m.to === to))
+        .map((m) => ({ id: m.id, to: m.to, text: m.body, at: m.at })),
+      next: page.next,
+    });
+  });
+
+  r.get('/giosg/umi-messages', async (req, res) => {
+    const { since } = parse(cursor, req.query);
+    const page = expectOk(await ctx.giosg.get(`/umi-messages?since=${since}`), 'UMI messages') as {
+      items: { id: string; thread_id: string; text: string; sender_name?: string; at: number; channelId: string }[];
+      next: number;
+    };
+    res.json({
+      items: page.items.map((m) => ({ id: m.id, threadId: m.thread_id, text: m.text, senderName: m.sender_name ?? null, at: m.at })),
+      next: page.next,
+    });
+  });
+
+  r.post('/agent/reply', async (req, res) => {
+    const b = parse(agentReply, req.body);
+    const answer = expectOk(
+      await ctx.giosg.post('/agent-reply', { channelId: DEMO.giosgUmiChannelId, threadId: b.threadId, text: b.text }),
+      'agent reply',
+    );
+    res.json({ delivered: accepted(answer.status), webhookStatus: answer.status });
+  });
+
+  r.post('/meta/expire', async (_req, res) => {
+    const answer = expectOk(await ctx.graph.post('/tokens/expire', { all: true }), 'expire tokens') as { expired: string[] };
+    res.json({ expired: answer.expired });
+  });
+
+  r.post('/meta/mode', async (req, res) => {
+    const b = parse(metaMode, req.body);
+    const answer = expectOk(await ctx.graph.post('/mode', { mode: b.mode }), 'Meta mode');
+    res.json({ mode: answer.mode });
+  });
+
+  // Plays Business Suite's "Generate new token": the page shows it once so it can be copied
+  // into the one-time link form. Not logged anywhere.
+  r.post('/meta/mint', async (_req, res) => {
+    const t = newDemoToken();
+    const answer = expectOk(await ctx.graph.post('/tokens', t), 'mint token') as { fingerprint: string };
+    res.json({ token: t.token, fingerprint: answer.fingerprint });
+  });
+
+  // A simulator that does not answer is a bad gateway, not our internal error.
+  r.use((err: unknown, _req: Request, _res: Response, next: (e?: unknown) => void) => {
+    next(err instanceof SimUnreachableError ? new HttpError(502, 'simulator_unreachable', err.message) : err);
+  });
+
+  return r;
+}

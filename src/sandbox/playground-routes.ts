@@ -1,0 +1,32 @@
+// Mounts /playground (sandbox only): the page, its two static files and its JSON API.
+// Served under the app-wide CSP (script and style from 'self' only, no inline code).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RouteModule } from '../http/app';
+import { normalizeLocale } from '../i18n';
+import { playgroundApi, type PlaygroundContext } from './playground-api';
+import { playgroundDir, renderPlayground } from './playground-page';
+
+const ASSETS: Record<string, string> = {
+  'playground.css': 'text/css; charset=utf-8',
+  'playground.js': 'text/javascript; charset=utf-8',
+};
+
+export function playgroundRoutes(ctx: PlaygroundContext): RouteModule {
+  const dir = playgroundDir();
+  const template = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
+  const assets = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: fs.readFileSync(path.join(dir, name)) }]));
+
+  return (app, s) => {
+    app.get('/playground', (req, res) => {
+      const lang = normalizeLocale(typeof req.query.lang === 'string' ? req.query.lang : undefined, s.config.defaultLocale);
+      res.set('Cache-Control', 'no-store').type('html').send(renderPlayground(template, lang));
+    });
+    app.get('/playground/static/:file', (req, res, next) => {
+      const asset = assets.get(req.params.file);
+      if (!asset) return next();
+      res.set('Cache-Control', 'no-cache').type(asset.type).send(asset.body);
+    });
+    app.use('/playground/api', playgroundApi(s, ctx));
+  };
+}

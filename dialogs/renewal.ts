@@ -10,7 +10,7 @@
 import { Botkit, BotkitConversation, BotkitDialogWrapper, BotWorker, BotkitMessage } from 'botkit';
 import { translator, type Locale } from '../src/i18n';
 import { answerOf, mentionsBlock, type Word } from '../src/bot/words';
-import { buttonOf, turnOf } from '../src/bot/turn';
+import { buttonOf, tokenPasted, turnOf } from '../src/bot/turn';
 import type { DialogDeps } from '../src/bot/dialog-deps';
 
 export const renewalDialogId = (locale: Locale) => `renewal_${locale}`;
@@ -54,7 +54,7 @@ export function renewalDialog(controller: Botkit, deps: DialogDeps, locale: Loca
   const convo = new BotkitConversation(renewalDialogId(locale), controller);
 
   for (const step of STEPS) {
-    const text = t(`bot:renewal.${step.thread}`, { appName: '{{{vars.appName}}}' });
+    const text = t(`bot:renewal.${step.thread === 'default' ? 'intro' : step.thread}`, { appName: '{{{vars.appName}}}' });
     const quick_replies = step.buttons.map(([value, label]) => ({ title: t(`bot:buttons.${label}`), payload: value }));
     convo.addQuestion({ text: [text], quick_replies }, (answer, c, bot, message) => onAnswer(step, answer, c, bot, message), null, step.thread);
 
@@ -106,7 +106,7 @@ export function renewalDialog(controller: Botkit, deps: DialogDeps, locale: Loca
     const vars = c.vars as RenewalVars;
     const button = buttonOf(message);
 
-    if (message.tokenPasted === true) {
+    if (tokenPasted(message)) {
       await bot.say(t('bot:renewal.token_pasted'));
       return reprompt(c);
     }

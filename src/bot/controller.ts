@@ -6,7 +6,7 @@ import type { Storage } from 'botbuilder';
 import type { BotAdapter } from 'botbuilder';
 import { LOCALES, normalizeLocale, translator, type Locale } from '../i18n';
 import { isWord } from './words';
-import { buttonOf } from './turn';
+import { buttonOf, tokenPasted } from './turn';
 import type { DialogDeps } from './dialog-deps';
 import { renewalDialog, renewalDialogId } from '../../dialogs/renewal';
 import { statusDialog, statusDialogId } from '../../dialogs/status';
@@ -34,7 +34,7 @@ const means = (word: Parameters<typeof isWord>[1]) => async (message: BotkitMess
 };
 
 function registerCommands(controller: Botkit): void {
-  controller.hears(async (m: BotkitMessage) => m.tokenPasted === true, 'message', async (bot: BotWorker, m: BotkitMessage) => {
+  controller.hears(async (m: BotkitMessage) => tokenPasted(m), 'message', async (bot: BotWorker, m: BotkitMessage) => {
     await bot.reply(m, translator(localeOf(m))('bot:renewal.token_pasted'));
   });
   controller.hears(means('renew'), 'message', async (bot: BotWorker, m: BotkitMessage) => {

@@ -17,8 +17,19 @@ export function turnOf(bot: BotWorker): TurnInfo {
   return { tenantId, chatId: activity.conversation.id, userId: activity.from.id, senderType: cd.senderType ?? 'user' };
 }
 
-/** Fields our adapter puts on every Botkit message (see GiosgChannelData). */
-export function buttonOf(message: { button?: unknown; value?: unknown }): string | null {
-  if (typeof message.button === 'string') return message.button;
+type MessageLike = { button?: unknown; value?: unknown; tokenPasted?: unknown; channelData?: { button?: unknown; tokenPasted?: unknown } };
+
+// Botkit copies our channelData onto the message; inside a dialog handler the raw activity
+// may arrive instead, with the same fields still under channelData.
+
+/** The pressed button's value (see GiosgChannelData), or null for typed text. */
+export function buttonOf(message: MessageLike): string | null {
+  const b = message.button ?? message.channelData?.button;
+  if (typeof b === 'string') return b;
   return typeof message.value === 'string' ? message.value : null;
+}
+
+/** The admin pasted something token-like (already scrubbed from the text). */
+export function tokenPasted(message: MessageLike): boolean {
+  return (message.tokenPasted ?? message.channelData?.tokenPasted) === true;
 }

@@ -199,7 +199,12 @@ describe('playground over HTTP', () => {
     expect(keys.sv).toEqual(keys.en);
     // Every key the script asks for exists.
     const script = fs.readFileSync(path.resolve(__dirname, '../../src/sandbox/playground/playground.js'), 'utf8');
-    const used = new Set([...script.matchAll(/\bt\('([a-z0-9_]+)'/g)].map((m) => m[1]));
+    const used = new Set([...script.matchAll(/\bt\('([a-z0-9_]+)'\s*[,)]/g)].map((m) => m[1]));
+    expect(used.size).toBeGreaterThan(10);
+    // ...and the keys it builds from a simulator's vocabulary.
+    for (const st of ['ok', 'expired', 'invalid', 'unknown']) used.add(`token_status_${st}`);
+    for (const mode of ['ok', 'slow', '5xx', 'down', 'timeout']) used.add(`mode_${mode}`);
+    for (const kind of ['token', 'permission', 'account', 'account_update', 'other']) used.add(`channel_reason_${kind}`);
     for (const k of used) expect(keys.en).toContain(k);
   });
 

@@ -21,6 +21,7 @@ import { BotStateStorage } from '../store/bot-storage';
 import { BotEventRepo } from '../store/bot-events';
 import { BotAlertRepo } from '../store/bot-alerts';
 import { createBotController } from './controller';
+import { runTurn } from './turn-runner';
 import { BotInbox } from './inbox';
 import { BotSpeaker } from './speaker';
 import { AlertChats } from './alert-chat';
@@ -87,7 +88,7 @@ export function buildBot(s: Services): BotRuntime {
   const storage = new BotStateStorage(s.store.db, s.store.engine, s.clock);
   const deps = dialogDepsFor(s);
   const controller = createBotController(adapter, storage, deps);
-  const handleTurn = (ctx: TurnContext) => controller.handleTurn(ctx);
+  const handleTurn = (ctx: TurnContext) => runTurn(controller, ctx);
 
   const inbox = new BotInbox(
     new BotEventRepo(s.store.db),

@@ -249,7 +249,10 @@ class CodeMigrationProvider implements MigrationProvider {
 }
 
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(engine) });
+  // Without a schema Kysely finds its bookkeeping tables in ANY schema of the database, so a
+  // second schema (parallel test runs, a staging copy) makes it skip creating its own.
+  const schema = engine === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(engine), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -201,6 +201,7 @@ describe('playground over HTTP', () => {
     const script = fs.readFileSync(path.resolve(__dirname, '../../src/sandbox/playground/playground.js'), 'utf8');
     const used = new Set([...script.matchAll(/\bt\('([a-z0-9_]+)'\s*[,)]/g)].map((m) => m[1]));
     expect(used.size).toBeGreaterThan(10);
+    for (const m of script.matchAll(/\btn\('([a-z0-9_]+)'/g)) for (const form of ['one', 'other']) used.add(`${m[1]}_${form}`);
     // ...and the keys it builds from a simulator's vocabulary.
     for (const st of ['ok', 'expired', 'invalid', 'unknown']) used.add(`token_status_${st}`);
     for (const mode of ['ok', 'slow', '5xx', 'down', 'timeout']) used.add(`mode_${mode}`);

@@ -20,6 +20,11 @@
     return raw.replace(/\{\{(\w+)\}\}/g, (_, name) => (vars && vars[name] !== undefined ? String(vars[name]) : ''));
   }
 
+  // en, fi and sv all plural the same way: one, or other.
+  function tn(key, count, vars) {
+    return t(key + (Number(count) === 1 ? '_one' : '_other'), Object.assign({ count: count }, vars));
+  }
+
   async function api(path, body) {
     const init = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
     const res = await fetch(API + path, init);
@@ -309,10 +314,10 @@
     } else if (c.paused) {
       const reasonKey = 'channel_reason_' + (c.incidentKind || 'other');
       const reason = strings[reasonKey] !== undefined ? t(reasonKey) : t('channel_reason_other');
-      line.textContent = t('channel_paused', { queued: c.queued, reason: reason });
+      line.textContent = tn('channel_paused', c.queued, { reason: reason });
       line.className = 'status-line bad';
     } else {
-      line.textContent = c.queued > 0 ? t('channel_sending_queued', { queued: c.queued }) : t('channel_ok');
+      line.textContent = c.queued > 0 ? tn('channel_sending_queued', c.queued) : t('channel_ok');
       line.className = 'status-line good';
     }
     line.dataset.paused = c ? String(c.paused) : '';

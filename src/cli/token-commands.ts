@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 import { CliIO, CliFailure } from './cli-io';
 import type { Services } from '../services';
 import type { Validator } from '../vault/token-vault';
-import type { TokenValidator } from '../vault/validation-types';
+import { vaultValidator } from '../vault/validation';
+import { rollbackToken } from '../vault/swap';
+import { describeDiagnosis } from '../vault/validation-messages';
 
 type Open = <T>(fn: (s: Services) => Promise<T>) => Promise<T>;
 
@@ -16,18 +18,6 @@ export function ageText(ms: number): string {
   const hours = Math.floor(mins / 60);
   if (hours < 48) return `${hours} h`;
   return `${Math.floor(hours / 24)} d`;
-}
-
-/** Adapts the validation pipeline to the vault's validator signature. */
-export function vaultValidator(v: TokenValidator): Validator {
-  return async (tenantId, token) => {
-    const r = await v.validate(tenantId, token);
-    if (!r.ok) return { ok: false, reason: r.diagnosis.code };
-    return {
-      ok: true,
-      facts: { expiresAt: r.facts.expiresAt, tokenType: r.facts.tokenType, verifiedName: r.facts.verifiedName, displayPhoneNumber: r.facts.displayPhoneNumber },
-    };
-  };
 }
 
 function requireValidator(s: Services): Validator {
@@ -96,8 +86,11 @@ export function tokenCommands(program: Command, io: CliIO, open: Open): void {
       await open(async (s) => {
         const tenantId = o.tenant ?? s.config.tenantId;
         if (!(await s.tenants.get(tenantId))) throw new CliFailure(`no tenant ${tenantId}`);
-        const r = await s.vault.rollback(tenantId, `cli:${process.env.USER ?? 'operator'}`, requireValidator(s));
-        if (!r.ok) throw new CliFailure(`rollback failed (${r.reason}${r.detail ? `: ${r.detail}` : ''}); the current token is unchanged`);
+        const r = await rollbackToken(s, tenantId, `cli:${process.env.USER ?? 'operator'}`);
+        if (!r.ok) {
+          const why = r.diagnosis ? describeDiagnosis(r.diagnosis, 'en') : r.reason;
+          throw new CliFailure(`rollback failed (${why}); the current token is unchanged`);
+        }
         io.out(`previous token restored as version ${r.versionId}`);
       });
     });

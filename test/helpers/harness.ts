@@ -160,7 +160,18 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     giosgBaseUrl: giosg.url,
     ...o.config,
   });
-  const { services, app } = await compose(config, { logger: createLogger('debug', logs), clock: o.clock });
+  let composed;
+  try {
+    composed = await compose(config, { logger: createLogger('debug', logs), clock: o.clock });
+  } catch (err) {
+    // Without this the simulators keep jest alive and the real error is lost in a hang.
+    server.close();
+    await graph.close();
+    await giosg.close();
+    await db.drop();
+    throw err;
+  }
+  const { services, app } = composed;
   server.on('request', app);
   const tenant = await services.tenants.add({ ...TENANT });
   giosg.addUmiChannel({ id: TENANT.giosgUmiChannelId, reply_webhook_url: `${url}/webhooks/giosg/${TENANT.id}/replies?secret=${TENANT.giosgWebhookSecret}` });

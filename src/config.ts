@@ -93,6 +93,14 @@ export const envSchema = z.object({
   LINK_TTL_MINUTES: intInRange(15, 1, 1440),
   ALERT_REMINDER_HOURS: intInRange(4, 1, 168),
   TOKEN_HEALTH_INTERVAL_MINUTES: intInRange(60, 1, 10080),
+  // Worker timing (defaults in src/outbox/tuning.ts); unset keeps the default. Tests and
+  // multi-instance drills shorten the lease so a killed instance's claims return sooner.
+  WORKER_POLL_MS: optionalString.refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 10 && Number(v) <= 60_000), {
+    message: 'expected an integer from 10 to 60000 (milliseconds)',
+  }),
+  WORKER_LEASE_MS: optionalString.refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1000 && Number(v) <= 3_600_000), {
+    message: 'expected an integer from 1000 to 3600000 (milliseconds)',
+  }),
   DEFAULT_LOCALE: z
     .string()
     .trim()
@@ -254,5 +262,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     tokenHealthIntervalMs: env.TOKEN_HEALTH_INTERVAL_MINUTES * 60_000,
     defaultLocale,
     logLevel: env.LOG_LEVEL,
+    ...workerTuning(env),
   };
+}
+
+function workerTuning(env: Env): Pick<Config, 'channelTuning'> {
+  const t: Partial<ChannelTuning> = {};
+  if (env.WORKER_POLL_MS !== undefined) t.pollMs = Number(env.WORKER_POLL_MS);
+  if (env.WORKER_LEASE_MS !== undefined) t.leaseMs = Number(env.WORKER_LEASE_MS);
+  return Object.keys(t).length > 0 ? { channelTuning: t } : {};
 }

@@ -18,6 +18,8 @@ export interface ChannelEvents {
   'token.changed': { tenantId: string; versionId: number | null; actor: string };
   'message.failed': { tenantId: string; outboxId: number; giosgChatId: string | null; code: number | null; reason: string };
   'outbox.enqueued': { tenantId: string };
+  /** Meta webhooks were committed by the fast path (src/http/server.ts): wake the processor. */
+  'webhook.stored': Record<string, never>;
   'account.cutoff': { tenantId: string; event: string; incidentId: number };
   /** A token arrived through a one-time link and is live: the bot confirms in that chat. */
   'token.swapped': {

@@ -1,10 +1,10 @@
 // Composition root: read config, open the store, seed, serve, and stop cleanly.
-import http from 'node:http';
 import { ConfigError, loadConfig, Config } from './config';
 import { compose } from './compose';
 import { seedFromConfig, errorSummary } from './services';
 import { startSandbox } from './sandbox/boot';
 import { createLogger } from './log';
+import { createHttpServer } from './http/server';
 
 const SHUTDOWN_BUDGET_MS = 10_000;
 
@@ -36,8 +36,7 @@ async function main(): Promise<void> {
   const { services, app } = await compose(config, { logger });
   await seedFromConfig(services);
 
-  const server = http.createServer(app);
-  server.keepAliveTimeout = 65_000;
+  const server = createHttpServer(app, services);
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -15,7 +15,7 @@ import type { RouteModule } from '../http/app';
 import { errorSummary } from '../services';
 import { normalizeLocale, translator } from '../i18n';
 import { GiosgBotAdapter } from '../giosg/adapter';
-import { channelIdFor } from '../giosg/adapter-activity';
+import { stateKeyPrefix } from '../giosg/adapter-activity';
 import { giosgBotRoutes } from '../giosg/bot-receiver';
 import { BotStateStorage } from '../store/bot-storage';
 import { BotEventRepo } from '../store/bot-events';
@@ -143,7 +143,7 @@ export function buildBot(s: Services): BotRuntime {
       text: t('bot:swap.confirmed', { name: e.verifiedName ?? t('bot:swap.unknown'), number: e.displayPhoneNumber ?? tenant.phoneNumberId, expiry }),
     });
     // The guide in that chat is finished: the next message starts fresh.
-    await storage.deleteConversation(channelIdFor(tenant.id), e.chatId);
+    await storage.deletePrefix(stateKeyPrefix(tenant.id, e.chatId));
   });
 
   const sweepMs = Math.min(60_000, Math.max(1_000, Math.floor(s.config.alertReminderMs / 10)));

@@ -16,6 +16,25 @@ export function tenantOfChannel(channelId: string | undefined): string | null {
   return id.length > 0 ? id : null;
 }
 
+export function conversationFor(chatId: string) {
+  return { id: chatId, isGroup: false, conversationType: 'giosg-chat', name: '' };
+}
+
+/**
+ * Where Botkit keeps dialog state for a chat: BotkitConversationState joins the
+ * conversation's non-empty values (sorted by field name), then the user id.
+ */
+export function stateKeyPrefix(tenantId: string, chatId: string): string {
+  const conv = conversationFor(chatId) as Record<string, unknown>;
+  const joined = Object.keys(conv)
+    .filter((k) => k !== 'properties')
+    .sort()
+    .map((k) => conv[k])
+    .filter((v) => v !== '' && v !== null && v !== undefined)
+    .join('-');
+  return `${channelIdFor(tenantId)}/conversations/${joined}-`;
+}
+
 /** Extra fields Botkit copies from channelData onto the message handlers see. */
 export interface GiosgChannelData {
   tenantId: string;
@@ -43,7 +62,7 @@ export function activityFromEvent(tenantId: string, botUserId: string, e: Stored
     id: e.id,
     timestamp: e.createdAt ? new Date(e.createdAt) : new Date(),
     channelId: channelIdFor(tenantId),
-    conversation: { id: e.chatId, isGroup: false, conversationType: 'giosg-chat', name: '' },
+    conversation: conversationFor(e.chatId),
     from: { id: e.senderId, name: e.senderName ?? '' },
     recipient: { id: botUserId, name: '' },
     text,
@@ -56,7 +75,7 @@ export function activityFromEvent(tenantId: string, botUserId: string, e: Stored
 export function referenceFor(tenantId: string, botUserId: string, chatId: string): Partial<ConversationReference> {
   return {
     channelId: channelIdFor(tenantId),
-    conversation: { id: chatId, isGroup: false, conversationType: 'giosg-chat', name: '' },
+    conversation: conversationFor(chatId),
     bot: { id: botUserId, name: '' },
   };
 }

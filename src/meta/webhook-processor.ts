@@ -54,9 +54,8 @@ export class WebhookProcessor {
     let done = 0;
     for (const row of rows) {
       try {
-        await this.processOne(row);
+        if (await this.processOne(row)) done++;
         this.failedUntil.delete(row.id);
-        done++;
       } catch (err) {
         const e = err as Error;
         this.failedUntil.set(row.id, now + RETRY_FAILED_AFTER_MS);
@@ -67,12 +66,19 @@ export class WebhookProcessor {
     return done > 0;
   }
 
-  private async processOne(row: WebhookEventRow): Promise<void> {
+  /** False when another instance had the event (nothing done here). */
+  private async processOne(row: WebhookEventRow): Promise<boolean> {
     const tenant = await this.s.tenants.get(row.tenant_id);
     const effects: Effect[] = [];
     let inboundAdded = 0;
     let statusChanged = false;
+    let taken = true;
     await this.s.store.db.transaction().execute(async (trx) => {
+      // Another instance has it (or finished it since our read): nothing to do here.
+      if (!(await this.d.webhooks.takeForProcessing(trx, row.id))) {
+        taken = false;
+        return;
+      }
       if (tenant) {
         const valid = validateWebhook(JSON.parse(row.body));
         // The receiver validated before storing; a failure here means the schema changed
@@ -93,9 +99,11 @@ export class WebhookProcessor {
       }
       await this.d.webhooks.markProcessed(trx, row.id, this.s.clock.now());
     });
+    if (!taken) return false;
     if (inboundAdded > 0) this.d.kickRelay();
     if (statusChanged) this.d.kickSender();
     if (tenant) await this.apply(tenant, effects);
+    return true;
   }
 
   private async messages(trx: Kysely<Database>, tenant: Tenant, v: MessagesValue, effects: Effect[]): Promise<{ inbound: number; statuses: boolean }> {

@@ -10,6 +10,7 @@ import { OutboxRepo } from '../store/outbox-repo';
 import { IncidentRepo } from '../store/incident-repo';
 import { ChannelStateRepo } from '../store/channel-state-repo';
 import { ChannelStatusRepo } from '../store/channel-status-repo';
+import { SendBudgetRepo } from '../store/send-budget-repo';
 import { metaWebhookRoutes } from '../meta/webhook-routes';
 import { WebhookProcessor } from '../meta/webhook-processor';
 import { RelayWorker } from '../giosg/relay-worker';
@@ -26,13 +27,19 @@ import { ChannelControlImpl } from './channel-control';
 export function installChannel(s: Services): RouteModule {
   const tuning = channelTuning(s.config);
   const db = s.store.db;
-  const webhooks = new WebhookRepo(db);
+  const webhooks = new WebhookRepo(db, s.store.engine);
   const inbound = new InboundRepo(db, s.store.engine);
   const outbox = new OutboxRepo(db, s.store.engine);
   const incidents = new IncidentRepo(db);
   const state = new ChannelStateRepo(db);
   const statuses = new ChannelStatusRepo();
-  const limiters = new PhoneRateLimiters(s.config.sendRatePerSecond);
+  // On PostgreSQL several instances may send for one number: they share its budget in the database.
+  const limiters = new PhoneRateLimiters(
+    s.config.sendRatePerSecond,
+    s.store.engine === 'postgres'
+      ? { repo: new SendBudgetRepo(db, s.store.engine), onError: (err) => s.logger.warn({ err: { message: (err as Error)?.message } }, 'send budget unavailable; retrying') }
+      : undefined,
+  );
 
   let senderLoop: PollingLoop | undefined;
   const kickSender = () => senderLoop?.kick();
@@ -86,6 +93,7 @@ export function installChannel(s: Services): RouteModule {
     await circuit.resume(e.tenantId, 'token changed', 'account_update');
   });
   s.events.on('outbox.enqueued', () => kickSender());
+  s.events.on('webhook.stored', () => processorLoop.kick());
   s.events.on('message.failed', replyFailureNotice(s));
 
   return (app: Express, svc: Services) => {

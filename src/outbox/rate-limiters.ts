@@ -1,28 +1,43 @@
-// One token bucket per WhatsApp phone number (Meta's throughput is per number, 80/s by
-// default), shared by every tenant row sent from this process.
+// One limiter per WhatsApp phone number (Meta's throughput is per number, 80/s by
+// default), shared by every tenant row sent from this process. With a shared budget
+// (PostgreSQL, several instances) the limit holds across all instances together; without
+// one (SQLite, a single process) an in-process token bucket is enough.
 import Bottleneck from 'bottleneck';
+import type { SendBudgetRepo } from '../store/send-budget-repo';
+import { SendScheduler, SharedBudgetLimiter } from './shared-rate-limiter';
+
+export interface SharedBudget {
+  repo: SendBudgetRepo;
+  onError(err: unknown): void;
+}
 
 export class PhoneRateLimiters {
-  private readonly limiters = new Map<string, Bottleneck>();
+  private readonly limiters = new Map<string, Bottleneck | SharedBudgetLimiter>();
 
-  constructor(private readonly perSecond: number) {}
+  constructor(
+    private readonly perSecond: number,
+    private readonly shared?: SharedBudget,
+  ) {}
 
-  for(phoneNumberId: string): Bottleneck {
+  for(phoneNumberId: string): SendScheduler {
     let l = this.limiters.get(phoneNumberId);
     if (!l) {
-      l = new Bottleneck({
-        reservoir: this.perSecond,
-        reservoirRefreshAmount: this.perSecond,
-        reservoirRefreshInterval: 1000,
-        maxConcurrent: Math.min(this.perSecond, 64),
-      });
+      const maxConcurrent = Math.min(this.perSecond, 64);
+      l = this.shared
+        ? new SharedBudgetLimiter(phoneNumberId, this.perSecond, this.shared.repo, maxConcurrent, this.shared.onError)
+        : new Bottleneck({
+            reservoir: this.perSecond,
+            reservoirRefreshAmount: this.perSecond,
+            reservoirRefreshInterval: 1000,
+            maxConcurrent,
+          });
       this.limiters.set(phoneNumberId, l);
     }
     return l;
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([...this.limiters.values()].map((l) => l.stop({ dropWaitingJobs: false })));
+    await Promise.allSettled([...this.limiters.values()].map((l) => (l instanceof Bottleneck ? l.stop({ dropWaitingJobs: false }) : l.stop())));
     this.limiters.clear();
   }
 }

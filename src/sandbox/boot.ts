@@ -15,6 +15,7 @@ import { startGiosgSimulator, type GiosgSim } from './giosg';
 import { DEMO, demoPhone, demoTenantInput, deriveDemoSecrets, newDemoToken, WHATSAPP_SCOPES, type DemoSecrets } from './demo-tenant';
 import { SimControlClient } from './sim-control-client';
 import { playgroundRoutes } from './playground-routes';
+import { requestHandler } from '../http/server';
 
 export interface SandboxOptions {
   /** Where the generated encryption key lives (default ./data). */
@@ -95,7 +96,7 @@ export async function startSandbox(input: Config, o: SandboxOptions = {}): Promi
   try {
     const composed = await compose(config, { logger }, [playgroundRoutes(ctx)]);
     services = composed.services;
-    server.on('request', composed.app);
+    server.on('request', requestHandler(composed.app, composed.services));
     const tenant = await seedDemoTenant(services, graph, giosg, url, secrets);
     if (o.workers !== false) for (const w of services.workers) w.start();
     announce(logger, url, config, o.banner === true);

@@ -68,9 +68,8 @@ export class BotStateStorage implements Storage {
     await this.db.deleteFrom('bot_state').where('key', 'in', keys).execute();
   }
 
-  /** Forgets every dialog in one chat (all participants), e.g. once the renewal is done. */
-  async deleteConversation(channelId: string, chatId: string): Promise<number> {
-    const prefix = `${channelId}/conversations/${chatId}-`;
+  /** Forgets every dialog under a key prefix (one chat, all participants), e.g. once the renewal is done. */
+  async deletePrefix(prefix: string): Promise<number> {
     const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const res = await this.db
       .deleteFrom('bot_state')

@@ -235,6 +235,18 @@ const migrations: Record<string, Builder> = {
   async '0003_channel_queue_heads'(db) {
     await db.schema.createIndex('inbound_messages_customer').on('inbound_messages').columns(['tenant_id', 'wa_id', 'id']).execute();
   },
+  // Meta's throughput limit is per phone number, whatever the number of instances: each
+  // one-second window's sends are counted in one row that every instance draws from.
+  async '0004_scale_send_budget'(db) {
+    await db.schema
+      .createTable('send_budget')
+      .addColumn('phone_number_id', 'text', (c) => c.notNull())
+      .addColumn('window_start', 'bigint', (c) => c.notNull())
+      .addColumn('used', 'integer', (c) => c.notNull())
+      .addColumn('last_grant', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('send_budget_pk', ['phone_number_id', 'window_start'])
+      .execute();
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -188,6 +188,16 @@ export interface JobLeaseTable {
   last_run_at: number | null;
 }
 
+// 0004_scale_send_budget: the per-number send budget shared by every instance
+export interface SendBudgetTable {
+  phone_number_id: string;
+  /** Start of the one-second window, epoch ms (database clock on PostgreSQL). */
+  window_start: number;
+  used: number;
+  /** What the last taker got; read back in the same statement as its grant. */
+  last_grant: number;
+}
+
 export interface Database {
   tenants: TenantTable;
   token_versions: TokenVersionTable;
@@ -202,6 +212,7 @@ export interface Database {
   bot_state: BotStateTable;
   giosg_events: GiosgEventTable;
   job_leases: JobLeaseTable;
+  send_budget: SendBudgetTable;
 }
 
 export type Count = ColumnType<number, never, never>;

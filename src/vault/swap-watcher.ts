@@ -16,6 +16,7 @@ export class SwapWatcher implements Worker {
   private listener?: pg.PoolClient;
   private stopped = false;
   private checking?: Promise<void>;
+  private again = false;
 
   constructor(
     private readonly s: Services,
@@ -48,7 +49,12 @@ export class SwapWatcher implements Worker {
 
   /** Compares every tenant's current version with the last one seen; emits for changes. */
   check(): Promise<void> {
-    if (this.checking) return this.checking;
+    // A read already in flight may predate the swap that woke us: read once more after it.
+    if (this.checking) {
+      this.again = true;
+      return this.checking;
+    }
+    this.again = false;
     this.checking = (async () => {
       try {
         const now = await currentVersionIds(this.s.store.db);
@@ -66,6 +72,7 @@ export class SwapWatcher implements Worker {
       } finally {
         this.checking = undefined;
       }
+      if (this.again && !this.stopped) await this.check();
     })();
     return this.checking;
   }
@@ -94,6 +101,7 @@ export class SwapWatcher implements Worker {
         await lost;
         client.release(true);
         this.listener = undefined;
+        if (!this.stopped) this.s.logger.warn('swap listener lost its connection; reconnecting (the 1 s poll covers the gap)');
       } catch (err) {
         if (this.stopped) return;
         this.s.logger.warn({ err: errorSummary(err) }, 'swap listener lost its connection; retrying');

@@ -42,6 +42,8 @@ async function post(body: unknown, o: { secret?: string | null; header?: boolean
   const res = await fetch(`${h.url}/webhooks/giosg/${o.tenant ?? 't1'}${qs}`, { method: 'POST', headers, body: o.raw ?? JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
+/** A chat that exists in the giosg simulator (giosg only sends events for real chats). */
+const newChat = async () => (await h.services.giosgFor(h.tenant).createChat(h.tenant.giosgBotUserId)).id;
 const stored = () => h.services.store.db.selectFrom('giosg_events').selectAll().execute();
 const botSaid = (chatId: string) => h.giosg.chatMessages.filter((m) => m.chatId === chatId);
 
@@ -52,9 +54,10 @@ describe('giosg bot receiver', () => {
     expect((await post(event(msg({ id: 'a3' })), { secret: 'wrong', header: true })).status).toBe(401);
     expect(await stored()).toHaveLength(0);
     expect((await post(event(msg({ id: 'a4' })), { tenant: 'nope' })).status).toBe(404);
-    expect((await post(event(msg({ id: 'a5', chat_id: 'chat-h' })), { header: true })).status).toBe(200);
-    expect((await post(event(msg({ id: 'a6', chat_id: 'chat-q' })))).status).toBe(200);
-    await waitFor(() => botSaid('chat-h').length === 1 && botSaid('chat-q').length === 1, 'status replies');
+    const [viaHeader, viaQuery] = [await newChat(), await newChat()];
+    expect((await post(event(msg({ id: 'a5', chat_id: viaHeader })), { header: true })).status).toBe(200);
+    expect((await post(event(msg({ id: 'a6', chat_id: viaQuery })))).status).toBe(200);
+    await waitFor(() => botSaid(viaHeader).length === 1 && botSaid(viaQuery).length === 1, 'status replies');
   });
 
   it('400 for malformed JSON, 422 with the path of the bad field', async () => {
@@ -114,34 +117,36 @@ describe('giosg bot receiver', () => {
 
   it('an event stored before a crash is processed by the sweep after the restart', async () => {
     const inbox = botOf(h.services)!.inbox;
+    const chat = await newChat();
     // What the receiver stored just before the process died (200 already sent).
     const repo = new BotEventRepo(h.services.store.db);
     await repo.insertIfNew({
       tenantId: 't1',
       resourceId: 'crash-1',
-      chatId: 'chat-c',
+      chatId: chat,
       receivedAt: h.services.clock.now() - 60_000,
-      payload: JSON.stringify({ id: 'crash-1', chatId: 'chat-c', senderId: 'admin-1', senderName: 'Admin', senderType: 'user', text: 'help', responseValue: null, language: null, tokenPasted: false, createdAt: null }),
+      payload: JSON.stringify({ id: 'crash-1', chatId: chat, senderId: 'admin-1', senderName: 'Admin', senderType: 'user', text: 'help', responseValue: null, language: null, tokenPasted: false, createdAt: null }),
     });
     expect(await inbox.sweep()).toBe(1);
     await inbox.idle();
-    expect(botSaid('chat-c')).toHaveLength(1);
-    expect(botSaid('chat-c')[0].message).toContain('renew');
+    expect(botSaid(chat)).toHaveLength(1);
+    expect(botSaid(chat)[0].message).toContain('renew');
     expect(await inbox.sweep()).toBe(0);
   });
 
   it('a turn that fails while giosg is down is retried later, not lost', async () => {
     const inbox = botOf(h.services)!.inbox;
+    const chat = await newChat();
     h.giosg.setMode('401');
-    await post(event(msg({ id: 'down-1', chat_id: 'chat-x', message: 'help' })));
+    await post(event(msg({ id: 'down-1', chat_id: chat, message: 'help' })));
     await inbox.idle();
     const row = (await stored()).find((r) => r.resource_id === 'down-1')!;
     expect(row.processed_at).toBeNull();
-    expect(row.last_error).toMatch(/GiosgError/);
+    expect(row.last_error).toMatch(/giosg rejected our credentials/);
     h.giosg.setMode('ok');
     expect(await inbox.processOne('t1', 'down-1')).toBe('not_claimed'); // still backing off
     await h.services.store.db.updateTable('giosg_events').set({ claimed_until: 0 }).where('resource_id', '=', 'down-1').execute();
     expect(await inbox.processOne('t1', 'down-1')).toBe('done');
-    expect(botSaid('chat-x')).toHaveLength(1);
+    expect(botSaid(chat)).toHaveLength(1);
   });
 });

@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import pg from 'pg';
 import type { Config } from '../../src/config';
 import { compose } from '../../src/compose';
+import { requestHandler } from '../../src/http/server';
 import { createLogger } from '../../src/log';
 import type { Clock } from '../../src/clock';
 import type { Services } from '../../src/services';
@@ -172,7 +173,8 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     throw err;
   }
   const { services, app } = composed;
-  server.on('request', app);
+  // The production listener: the lean webhook path in front of the Express app.
+  server.on('request', requestHandler(app, services));
   const tenant = await services.tenants.add({ ...TENANT });
   giosg.addUmiChannel({ id: TENANT.giosgUmiChannelId, reply_webhook_url: `${url}/webhooks/giosg/${TENANT.id}/replies?secret=${TENANT.giosgWebhookSecret}` });
   giosg.setBotWebhook(`${url}/webhooks/giosg/${TENANT.id}?secret=${TENANT.giosgWebhookSecret}`);

@@ -87,6 +87,9 @@ describe.each(engines)('sandbox boot (%s)', (engine) => {
 
   test('a restart with the same data keeps the tenant, its secrets and its token, and tells the new simulators', async () => {
     const first = await boot(dir, db);
+    // The first run does real work before it stops (and its workers are surely running).
+    await first.http.post('/playground/api/customer/send', { from: '358401112223', text: 'before the restart' });
+    await waitFor(() => first.sb.giosg.umiMessages.find((m) => m.text === 'before the restart'), 'relay before the restart');
     const tenant1 = (await first.sb.services.tenants.get('demo'))!;
     const token1 = (await first.sb.services.vault.current('demo'))!;
     await first.sb.stop();

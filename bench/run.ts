@@ -1,0 +1,167 @@
+// npm run bench [-- --quick] [-- --only=ingest,sustained,drain,swap]
+// Everything on loopback, in one run: ingest against our server (child process, SQLite)
+// and against the bare node:http ceiling, sustained fixed rates, outbox drain, swap gap,
+// memory. Prints one table; writes bench/results/latest.json. See bench/README.md.
+import './quiet';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TENANT, waitFor } from '../test/helpers/harness';
+import { WebhookRepo } from '../src/store/webhook-repo';
+import { countWebhookEvents } from '../src/store/webhook-batch-writer';
+import { WebhookGenerator } from './payloads';
+import { blast, type LoadResult } from './load';
+import { startOurs, type OurService } from './service';
+import { CEILING, loadAverage, memoryOf, startNode } from './processes';
+import { drain, type DrainResult } from './drain';
+import { swapGap } from './swap-gap';
+import { printTable, TARGETS } from './table';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const wants = (part: string) => !only || only.includes(part);
+
+const PLAN = quick
+  ? { warmS: 2, ingestS: 5, sustainedS: 8, drainN: 3000, swapRuns: 3, connections: 50 }
+  : { warmS: 3, ingestS: 10, sustainedS: 30, drainN: 10_000, swapRuns: 5, connections: 50 };
+
+const RESULTS = path.resolve(__dirname, '../../bench/results');
+
+export interface SustainedResult extends LoadResult {
+  ratePerSec: number;
+  stored: number;
+  lost: number;
+  processorBacklogBefore: number;
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const loadBefore = loadAverage();
+  const report: Record<string, unknown> = {
+    startedAt,
+    quick,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverageBefore: loadBefore },
+    plan: PLAN,
+    targets: TARGETS,
+  };
+
+  if (wants('ingest') || wants('sustained')) {
+    const ceiling = await startNode(CEILING, { PATH: process.env.PATH, META_APP_SECRET: TENANT.metaAppSecret });
+    const ours = await startOurs();
+    try {
+      await sleep(1000);
+      const idle = memoryOf(ours.child.pid);
+      const gen = new WebhookGenerator(ours.graph, TENANT.phoneNumberId, TENANT.metaAppSecret);
+      let acked = 0;
+      if (wants('ingest')) {
+        log(`ingest: warm-up ${PLAN.warmS}s each`);
+        await blast(ceiling.url, gen, { connections: PLAN.connections, durationS: PLAN.warmS });
+        acked += (await blast(ours.child.url, gen, { connections: PLAN.connections, durationS: PLAN.warmS })).acknowledged;
+        await settle(ours);
+        log(`ingest: ceiling ${PLAN.ingestS}s`);
+        const ceil = await blast(ceiling.url, gen, { connections: PLAN.connections, durationS: PLAN.ingestS });
+        log(`ingest: ours ${PLAN.ingestS}s`);
+        const peak = sampleMemory(ours.child.pid);
+        const bytesBefore = gen.bytes;
+        const sentBefore = gen.sent;
+        const dupBefore = gen.duplicates;
+        const ourRun = await blast(ours.child.url, gen, { connections: PLAN.connections, durationS: PLAN.ingestS });
+        const peakRss = peak.stop();
+        acked += ourRun.acknowledged;
+        const stored = await countWebhookEvents(ours.store.db);
+        report.ingest = {
+          ceiling: ceil,
+          ours: ourRun,
+          ingestRatio: round2(ourRun.requestsPerSec / ceil.requestsPerSec),
+          avgBodyBytes: Math.round((gen.bytes - bytesBefore) / Math.max(1, gen.sent - sentBefore)),
+          duplicateShare: round2((gen.duplicates - dupBefore) / Math.max(1, gen.sent - sentBefore)),
+          // Requests still in flight when the load generator stops are stored without being
+          // counted as acknowledged, so stored may exceed acknowledged; never the reverse.
+          nothingLost: stored >= acked,
+          stored,
+          acknowledged: acked,
+        };
+        report.memory = { idleRssMb: idle.rssMb, peakRssUnderIngestMb: Math.max(peakRss, memoryOf(ours.child.pid).hwmMb) };
+      }
+      if (wants('sustained')) {
+        const sustained: SustainedResult[] = [];
+        for (const rate of [2000, 4000]) {
+          const backlog = await settle(ours);
+          const before = await countWebhookEvents(ours.store.db);
+          log(`sustained: ${rate}/s for ${PLAN.sustainedS}s`);
+          const r = await blast(ours.child.url, gen, { connections: 100, durationS: PLAN.sustainedS, overallRate: rate });
+          const stored = (await countWebhookEvents(ours.store.db)) - before;
+          sustained.push({ ...r, ratePerSec: rate, stored, lost: Math.max(0, r.acknowledged - stored), processorBacklogBefore: backlog });
+        }
+        report.sustained = sustained;
+        const m = memoryOf(ours.child.pid);
+        report.memory = { ...(report.memory as object), peakRssOverallMb: m.hwmMb, rssAfterLoadMb: m.rssMb, idleRssMb: idle.rssMb };
+      }
+    } finally {
+      await ours.stop();
+      await ceiling.stop();
+    }
+  }
+
+  if (wants('drain')) {
+    const limit = 1000;
+    const ours = await startOurs({ sendRatePerSecond: limit });
+    try {
+      log(`drain: ${PLAN.drainN} replies at a ${limit}/s limit`);
+      report.drain = (await drain(ours, PLAN.drainN, limit)) satisfies DrainResult;
+    } finally {
+      await ours.stop();
+    }
+  }
+
+  if (wants('swap')) {
+    log(`swap gap: ${PLAN.swapRuns} runs`);
+    report.swap = await swapGap(PLAN.swapRuns);
+  }
+
+  report.machine = { ...(report.machine as object), loadAverageAfter: loadAverage() };
+  report.finishedAt = new Date().toISOString();
+  fs.mkdirSync(RESULTS, { recursive: true });
+  fs.writeFileSync(path.join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  printTable(report);
+  process.stdout.write(`\nwritten: bench/results/latest.json\n`);
+}
+
+/** Lets the processor work off the stored backlog so one phase does not pay for the last. Returns what was left. */
+async function settle(ours: OurService, maxMs = 60_000): Promise<number> {
+  const repo = new WebhookRepo(ours.store.db);
+  try {
+    await waitFor(async () => (await repo.countUnprocessed()) === 0, 'processor backlog', maxMs, 250);
+  } catch {
+    // Reported, not fatal: a backlog that does not clear is itself a result.
+  }
+  return repo.countUnprocessed();
+}
+
+function sampleMemory(pid: number): { stop(): number } {
+  let peak = 0;
+  const t = setInterval(() => {
+    try {
+      peak = Math.max(peak, memoryOf(pid).rssMb);
+    } catch {
+      // process gone
+    }
+  }, 200);
+  return {
+    stop() {
+      clearInterval(t);
+      return peak;
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error)?.stack ?? err}\n`);
+  process.exit(1);
+});
+

@@ -1,0 +1,54 @@
+// The one table `npm run bench` prints, with each target next to its measurement.
+import type { LoadResult } from './load';
+import type { DrainResult } from './drain';
+
+export const TARGETS = {
+  ingestRatio: '>= 0.5',
+  sustained2000P99Ms: '< 50, nothing lost',
+  drainPerSec: '>= 950 at a 1000/s limit, limit respected',
+  swapGapMs: '< 1000 (median of 5)',
+  peakRssMb: '< 200',
+};
+
+type Row = [string, string, string, string];
+
+export function printTable(r: Record<string, any>): void {
+  const rows: Row[] = [];
+  const mark = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? 'PASS' : 'FAIL');
+  const lat = (x: LoadResult) => `${x.requestsPerSec} req/s  p50 ${x.p50Ms} ms  p99 ${x.p99Ms} ms  max ${x.maxMs} ms  errors ${x.errors}`;
+  if (r.ingest) {
+    rows.push(['ingest: ceiling (bare node:http + HMAC)', lat(r.ingest.ceiling), '', '']);
+    rows.push(['ingest: ours (SQLite, persist-then-ack)', lat(r.ingest.ours), '', '']);
+    rows.push(['ingest_ratio (ours / ceiling)', String(r.ingest.ingestRatio), TARGETS.ingestRatio, mark(r.ingest.ingestRatio >= 0.5)]);
+    rows.push(['ingest: stored / acknowledged', `${r.ingest.stored} / ${r.ingest.acknowledged}  (bodies ~${r.ingest.avgBodyBytes} B, ${Math.round(r.ingest.duplicateShare * 100)} % re-deliveries)`, 'stored >= acked', mark(r.ingest.nothingLost)]);
+  }
+  for (const s of r.sustained ?? []) {
+    const ok = s.ratePerSec === 2000 ? s.p99Ms < 50 && s.lost === 0 && s.errors === 0 : undefined;
+    rows.push([
+      `sustained ${s.ratePerSec}/s for ${s.durationS}s`,
+      `${s.requestsPerSec} req/s  p50 ${s.p50Ms} ms  p99 ${s.p99Ms} ms  max ${s.maxMs} ms  acked ${s.acknowledged} stored ${s.stored} lost ${s.lost} errors ${s.errors}`,
+      s.ratePerSec === 2000 ? TARGETS.sustained2000P99Ms : 'report',
+      mark(ok),
+    ]);
+  }
+  if (r.drain) {
+    const d = r.drain as DrainResult;
+    rows.push([
+      `drain ${d.queued} replies, limit ${d.limitPerSec}/s`,
+      `${d.messagesPerSec} msg/s  max ${d.maxInAlignedSecond}/1s window (sliding ${d.maxInSlidingSecond})  sent ${d.sent} distinct ${d.distinctSent}`,
+      TARGETS.drainPerSec,
+      mark(d.messagesPerSec >= 950 && d.limitRespected && d.distinctSent === d.queued && d.sent === d.queued),
+    ]);
+  }
+  if (r.swap) rows.push(['swap_gap_ms (median)', `${r.swap.medianMs}  (runs ${r.swap.runsMs.join(', ')})`, TARGETS.swapGapMs, mark(r.swap.medianMs < 1000)]);
+  if (r.memory) {
+    const peak = Math.max(r.memory.peakRssUnderIngestMb ?? 0, r.memory.peakRssOverallMb ?? 0);
+    rows.push(['memory RSS (our server)', `idle ${r.memory.idleRssMb} MB  peak ${peak} MB`, TARGETS.peakRssMb, mark(peak < 200)]);
+  }
+  rows.push(['load average before / after', `${r.machine.loadAverageBefore} / ${r.machine.loadAverageAfter}`, '', '']);
+  const head: Row = ['measure', 'result', 'target', ''];
+  const widths = [0, 1, 2, 3].map((i) => Math.max(head[i].length, ...rows.map((row) => row[i].length)));
+  const line = (row: Row) => `| ${row.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  const out = [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
+  process.stdout.write(`\n${out.join('\n')}\n`);
+}

@@ -1,0 +1,172 @@
+// POST /webhooks/meta/:tenant on bare node:http, in front of Express (the way bolt-js keeps
+// an HTTPReceiver beside its ExpressReceiver). Same answers as the Express route in
+// webhook-routes.ts, in the same order: 404 unknown tenant, 401 missing/bad signature
+// (before any parsing), 413 over 3 MB, 400 malformed JSON, 422 with the field's path, and
+// 200 only after the row is committed (group commit, see store/webhook-batch-writer.ts).
+// Anything this path does not recognise exactly is left to Express (returns false).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Services } from '../services';
+import type { WebhookBatchWriter } from '../store/webhook-batch-writer';
+import { verifySignature } from './webhook-signature';
+import { validateWebhook } from './webhook-schemas';
+import { MAX_WEBHOOK_BYTES } from './webhook-routes';
+import { errorBody, sendFast } from './webhook-fast-response';
+
+const PREFIX = '/webhooks/meta/';
+const ROUTE = '/webhooks/meta/:tenant';
+const OK_BODY = Buffer.from('EVENT_RECEIVED');
+const STORE_FAILURE_LOG_EVERY_MS = 5_000;
+
+type Result = 'accepted' | 'unknown_tenant' | 'signature' | 'malformed_json' | 'schema' | 'too_large' | 'store_failed';
+
+export interface FastPathDeps {
+  s: Services;
+  writer: WebhookBatchWriter;
+  /** Called (at most once per event-loop turn) after rows were committed: wakes the processor. */
+  onStored(): void;
+}
+
+export type FastHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** Tenant id from the URL when it is exactly our route; undefined hands the request to Express. */
+export function fastRouteTenant(method: string | undefined, url: string | undefined): string | undefined {
+  if (method !== 'POST' || !url || !url.startsWith(PREFIX)) return undefined;
+  let rest = url.slice(PREFIX.length);
+  const q = rest.indexOf('?');
+  if (q >= 0) rest = rest.slice(0, q);
+  if (rest.endsWith('/')) rest = rest.slice(0, -1);
+  if (rest === '' || rest.includes('/')) return undefined;
+  if (!rest.includes('%')) return rest;
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return undefined; // Express answers malformed escapes itself
+  }
+}
+
+export function metaWebhookFastPath(d: FastPathDeps): FastHandler {
+  const { s, writer } = d;
+  const counters = new Map<Result, { inc(): void }>();
+  const count = (r: Result) => {
+    let c = counters.get(r);
+    if (!c) counters.set(r, (c = s.metrics.webhooks.labels({ source: 'meta', result: r })));
+    c.inc();
+  };
+  const observe = (started: bigint, status: number) => {
+    s.metrics.httpDuration.observe({ route: ROUTE, status: String(status) }, Number(process.hrtime.bigint() - started) / 1e9);
+  };
+
+  let kickScheduled = false;
+  const kick = () => {
+    if (kickScheduled) return;
+    kickScheduled = true;
+    setImmediate(() => {
+      kickScheduled = false;
+      d.onStored();
+    });
+  };
+
+  let lastStoreLog = 0;
+  let suppressed = 0;
+  const logStoreFailure = (err: unknown) => {
+    const now = Date.now();
+    if (now - lastStoreLog < STORE_FAILURE_LOG_EVERY_MS) {
+      suppressed++;
+      return;
+    }
+    lastStoreLog = now;
+    const e = err as { name?: string; message?: string; code?: unknown };
+    s.logger.error({ err: { name: e?.name, message: e?.message, code: e?.code }, alsoFailedSinceLastLog: suppressed }, 'webhook not stored; answered 503 so Meta retries');
+    suppressed = 0;
+  };
+
+  const reject = (res: ServerResponse, started: bigint, status: number, why: Result, code: string, message: string, details?: unknown, close = false) => {
+    count(why);
+    sendFast(res, status, errorBody(code, message, details), 'application/json; charset=utf-8', close);
+    observe(started, status);
+  };
+
+  return (req, res) => {
+    const tenantId = fastRouteTenant(req.method, req.url);
+    if (tenantId === undefined) return false;
+    const started = process.hrtime.bigint();
+    void handle(req, res, tenantId, started).catch((err) => {
+      // Only a bug gets here; answer like Express's error handler would.
+      s.logger.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message }, route: ROUTE }, 'unhandled error');
+      if (!res.headersSent) sendFast(res, 500, errorBody('internal', 'Internal error'), 'application/json; charset=utf-8', true);
+    });
+    return true;
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, tenantId: string, started: bigint): Promise<void> {
+    const tenant = await s.tenants.get(tenantId);
+    if (!tenant) return reject(res, started, 404, 'unknown_tenant', 'unknown_tenant', 'No such tenant');
+    const header = req.headers['x-hub-signature-256'];
+    // A request without a signature is refused before its body is even read.
+    if (typeof header !== 'string' || header === '') {
+      return reject(res, started, 401, 'signature', 'bad_signature', 'Missing or invalid X-Hub-Signature-256');
+    }
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > MAX_WEBHOOK_BYTES) {
+      return reject(res, started, 413, 'too_large', 'payload_too_large', 'Request body is larger than 3 MB', undefined, true);
+    }
+    const body = await readBody(req);
+    if (body === 'too_large') return reject(res, started, 413, 'too_large', 'payload_too_large', 'Request body is larger than 3 MB', undefined, true);
+    if (body === 'aborted') return; // the client is gone; nothing stored, nobody to answer
+
+    if (!verifySignature(body, header, tenant.metaAppSecret).ok) {
+      return reject(res, started, 401, 'signature', 'bad_signature', 'Missing or invalid X-Hub-Signature-256');
+    }
+    const text = body.toString('utf8');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return reject(res, started, 400, 'malformed_json', 'malformed_json', 'Request body is not valid JSON');
+    }
+    const valid = validateWebhook(parsed);
+    if (!valid.ok) {
+      const { path, message } = valid.problem;
+      return reject(res, started, 422, 'schema', 'schema_mismatch', `Invalid field at ${path}: ${message}`, { path });
+    }
+    try {
+      await writer.write(tenant.id, text, s.clock.now());
+    } catch (err) {
+      // Not stored means not acknowledged: Meta retries on any non-200.
+      logStoreFailure(err);
+      return reject(res, started, 503, 'store_failed', 'store_unavailable', 'The event could not be stored; retry later');
+    }
+    count('accepted');
+    sendFast(res, 200, OK_BODY, 'text/plain; charset=utf-8');
+    observe(started, 200);
+    kick();
+  }
+}
+
+/** The whole body, or why not. Stops buffering at the 3 MB limit. */
+function readBody(req: IncomingMessage): Promise<Buffer | 'too_large' | 'aborted'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (v: Buffer | 'too_large' | 'aborted') => {
+      if (done) return;
+      done = true;
+      req.removeListener('data', onData);
+      resolve(v);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_WEBHOOK_BYTES) {
+        chunks.length = 0;
+        finish('too_large');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => finish(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    req.once('error', () => finish('aborted'));
+    req.once('close', () => finish(req.complete ? (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)) : 'aborted'));
+  });
+}

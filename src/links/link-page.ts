@@ -92,6 +92,13 @@ ${body}
 `;
 }
 
+/** Marks a rendered page as coming from the sandbox (simulated Meta and giosg). */
+export function withSandboxBanner(html: string): string {
+  const lang = /<html lang="([a-z]{2})"/.exec(html)?.[1];
+  const banner = `<p class="sandbox-banner" role="note">${esc(translator(lang)('common:sandbox_banner'))}</p>`;
+  return html.replace('<body>\n', `<body>\n${banner}\n`);
+}
+
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

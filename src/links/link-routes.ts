@@ -15,7 +15,7 @@ import type { TokenValidator } from '../vault/validation-types';
 import { describeDiagnosis, describeWarning, formatDate } from '../vault/validation-messages';
 import { hashLinkId, LINK_ID_PATTERN, linkRef } from './link-id';
 import type { LinkCsrf } from './link-csrf';
-import { renderForm, renderMessage, STYLESHEET_PATH, type Notice } from './link-page';
+import { renderForm, renderMessage, STYLESHEET_PATH, withSandboxBanner, type Notice } from './link-page';
 import { MAX_ATTEMPTS, submitToken, type SubmitOutcome } from './link-submit';
 
 export interface LinkRouteLimits {
@@ -38,6 +38,8 @@ export function linkRoutes(s: Services, deps: { repo: LinkRepo; validator: Token
 
     const router = express.Router();
     router.use('/t', linkHeaders);
+    // The sandbox says it is a sandbox on every page, this one included.
+    if (s.config.sandbox) router.use('/t', (_req, res, next) => ((res.locals.sandbox = true), next()));
     const limiter = (limit: number) =>
       rateLimit({
         windowMs: deps.limits.windowMs,
@@ -182,7 +184,7 @@ const linkHeaders: RequestHandler = (_req, res, next) => {
 };
 
 function page(res: Response, status: number, html: string): void {
-  res.status(status).type('html').send(html);
+  res.status(status).type('html').send(res.locals.sandbox ? withSandboxBanner(html) : html);
 }
 
 function messagePage(locale: string, key: 'gone' | 'csrf' | 'race' | 'rate' | 'bad_request' | 'error', tone: 'error' | 'info'): string {

@@ -19,6 +19,8 @@ export interface Store {
   pgPool?: pg.Pool;
   /** SQLite only: the file path (tests read the raw file to prove nothing is in clear). */
   sqlitePath?: string;
+  /** SQLite only: the connection itself, for the webhook group commit (store/webhook-batch-writer.ts). */
+  sqliteDb?: SqliteDatabase.Database;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -45,6 +47,7 @@ function openSqlite(file: string): Store {
     db,
     engine: 'sqlite',
     sqlitePath: resolved,
+    sqliteDb: raw,
     async ping() {
       if (closed) return false;
       try {

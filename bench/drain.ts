@@ -30,10 +30,11 @@ export async function drain(svc: OurService, queued: number, limitPerSec: number
     giosgChatId: null,
   }));
   for (let i = 0; i < rows.length; i += 1000) await outbox.enqueue(rows.slice(i, i + 1000), now);
-  await waitFor(() => svc.graph.sent.length >= queued, `${queued} replies sent`, 120_000, 100);
+  await waitFor(async () => ((await svc.sims.call('counts')) as { sent: number }).sent >= queued, `${queued} replies sent`, 120_000, 200);
   // Anything sent twice would show up shortly after.
   await new Promise((r) => setTimeout(r, 500));
-  const at = svc.graph.sent.map((m) => m.at).sort((a, b) => a - b);
+  const sent = await svc.sent();
+  const at = sent.map((m) => m.at).sort((a, b) => a - b);
   const first = at[0];
   const last = at[at.length - 1];
   const aligned = new Map<number, number>();
@@ -49,8 +50,8 @@ export async function drain(svc: OurService, queued: number, limitPerSec: number
   const maxAligned = Math.max(...aligned.values());
   return {
     queued,
-    sent: svc.graph.sent.length,
-    distinctSent: new Set(svc.graph.sent.map((m) => m.body)).size,
+    sent: sent.length,
+    distinctSent: new Set(sent.map((m) => m.body)).size,
     messagesPerSec: Math.round(((at.length - 1) / Math.max(1, last - first)) * 1000),
     limitPerSec,
     maxInAlignedSecond: maxAligned,

@@ -4,7 +4,10 @@
 // same signature), as Meta's retries produce. Bodies come from a few hundred templates
 // with a unique id spliced in, so generating one costs a join and an HMAC.
 import { signPayload } from '../src/sandbox/graph';
-import type { GraphSim } from '../src/sandbox/graph';
+import * as envelopes from '../src/sandbox/graph-envelopes';
+import type { SimPhone } from '../src/sandbox/graph';
+
+type Builders = Pick<typeof envelopes, 'customerMessage' | 'statusUpdate'>;
 
 export const DUPLICATE_SHARE = 0.1;
 const MARK = '__UNIQ__';
@@ -22,12 +25,17 @@ export class WebhookGenerator {
   duplicates = 0;
   bytes = 0;
 
+  private readonly phones: Map<string, SimPhone>;
+  private readonly phoneNumberId: string;
+
   constructor(
-    sim: GraphSim,
-    private readonly phoneNumberId: string,
+    phone: SimPhone,
     private readonly appSecret: string,
     templates = 300,
   ) {
+    this.phones = new Map([[phone.id, phone]]);
+    this.phoneNumberId = phone.id;
+    const sim: Builders = envelopes;
     for (let i = 0; i < templates; i++) {
       const payload = i % 10 < 3 ? this.customer(sim, i) : this.statuses(sim, i);
       this.templates.push(JSON.stringify(payload).split(MARK));
@@ -51,24 +59,24 @@ export class WebhookGenerator {
     return signed;
   }
 
-  private customer(sim: GraphSim, i: number): object {
+  private customer(sim: Builders, i: number): object {
     const from = `35840${String(1000000 + (i % 500)).padStart(7, '0')}`;
     // 700–2,300 characters of text puts the whole envelope at 1–3 KB.
     const words = 'Hei, tilasin viime viikolla kengät ja ne eivät ole vielä tulleet. Voitteko tarkistaa tilauksen tilan? ';
     const text = words.repeat(12).slice(0, 700 + ((i * 137) % 1600));
-    return sim.customerMessage({ phoneNumberId: this.phoneNumberId, from, text, name: 'Maija Meikäläinen', id: `wamid.in.${MARK}` });
+    return sim.customerMessage(this.phones, { phoneNumberId: this.phoneNumberId, from, text, name: 'Maija Meikäläinen', id: `wamid.in.${MARK}` });
   }
 
-  private statuses(sim: GraphSim, i: number): object {
+  private statuses(sim: Builders, i: number): object {
     // Meta batches callbacks: 2–6 statuses per POST here, which lands at 1–3 KB.
     const n = 2 + (i % 5);
-    const envelope = sim.statusUpdate({ phoneNumberId: this.phoneNumberId, wamid: `wamid.out.${MARK}.0`, recipient: '358401234567', status: 'sent' }) as {
+    const envelope = sim.statusUpdate(this.phones, { phoneNumberId: this.phoneNumberId, wamid: `wamid.out.${MARK}.0`, recipient: '358401234567', status: 'sent' }) as {
       entry: Array<{ changes: Array<{ value: { statuses: object[] } }> }>;
     };
     const value = envelope.entry[0].changes[0].value;
     const kinds = ['sent', 'delivered', 'read'] as const;
     for (let k = 1; k < n; k++) {
-      const more = sim.statusUpdate({ phoneNumberId: this.phoneNumberId, wamid: `wamid.out.${MARK}.${k}`, recipient: `35840${1000000 + k}`, status: kinds[k % 3] }) as typeof envelope;
+      const more = sim.statusUpdate(this.phones, { phoneNumberId: this.phoneNumberId, wamid: `wamid.out.${MARK}.${k}`, recipient: `35840${1000000 + k}`, status: kinds[k % 3] }) as typeof envelope;
       value.statuses.push(...more.entry[0].changes[0].value.statuses);
     }
     return envelope;

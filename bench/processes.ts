@@ -8,12 +8,17 @@ import path from 'node:path';
 // Compiled to dist/bench/: the server is dist/src/main.js, the ceiling sits beside us.
 export const MAIN = path.resolve(__dirname, '../src/main.js');
 export const CEILING = path.resolve(__dirname, 'ceiling-server.js');
+export const SIMS = path.resolve(__dirname, 'sims-child.js');
 
 export interface Child {
   url: string;
   port: number;
   pid: number;
   proc: ChildProcess;
+  /** The child's ready message (the simulators add their URLs to it). */
+  readyMessage: Record<string, unknown>;
+  /** Request/answer over IPC (the simulators' child only). */
+  call(op: string, args?: Record<string, unknown>): Promise<unknown>;
   output(): string;
   stop(): Promise<void>;
 }
@@ -38,7 +43,14 @@ export function startNode(script: string, env: NodeJS.ProcessEnv, timeoutMs = 30
       reject(new Error(`${path.basename(script)} exited with ${code} before it was ready:\n${out}`));
     };
     proc.once('exit', early);
-    proc.on('message', (m: { ready?: boolean; port?: number }) => {
+    let nextId = 1;
+    const waiting = new Map<number, (v: unknown) => void>();
+    proc.on('message', (m: { ready?: boolean; port?: number; id?: number; result?: unknown }) => {
+      if (m?.id !== undefined) {
+        waiting.get(m.id)?.(m.result);
+        waiting.delete(m.id);
+        return;
+      }
       if (!m?.ready) return;
       clearTimeout(timer);
       proc.off('exit', early);
@@ -48,6 +60,13 @@ export function startNode(script: string, env: NodeJS.ProcessEnv, timeoutMs = 30
         port,
         pid: proc.pid!,
         proc,
+        readyMessage: m as Record<string, unknown>,
+        call: (op, args = {}) =>
+          new Promise((res) => {
+            const id = nextId++;
+            waiting.set(id, res);
+            proc.send({ id, op, ...args });
+          }),
         output: () => out,
         stop: async () => {
           if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');

@@ -11,10 +11,11 @@ import { WebhookRepo } from '../src/store/webhook-repo';
 import { countWebhookEvents } from '../src/store/webhook-batch-writer';
 import { WebhookGenerator } from './payloads';
 import { blast, type LoadResult } from './load';
-import { startOurs, type OurService } from './service';
+import { PHONE, startOurs, type OurService } from './service';
 import { CEILING, loadAverage, memoryOf, startNode } from './processes';
 import { drain, type DrainResult } from './drain';
 import { swapGap } from './swap-gap';
+import { processorThroughput } from './processor';
 import { printTable, TARGETS } from './table';
 
 const args = process.argv.slice(2);
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
     try {
       await sleep(1000);
       const idle = memoryOf(ours.child.pid);
-      const gen = new WebhookGenerator(ours.graph, TENANT.phoneNumberId, TENANT.metaAppSecret);
+      const gen = new WebhookGenerator(PHONE, TENANT.metaAppSecret);
       let acked = 0;
       if (wants('ingest')) {
         log(`ingest: warm-up ${PLAN.warmS}s each`);
@@ -113,6 +114,11 @@ async function main(): Promise<void> {
     } finally {
       await ours.stop();
     }
+  }
+
+  if (wants('processor')) {
+    log('processor: throughput on a stored backlog');
+    report.processor = await processorThroughput(quick ? 2000 : 5000);
   }
 
   if (wants('swap')) {

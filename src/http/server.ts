@@ -11,7 +11,7 @@ export type RequestListener = (req: http.IncomingMessage, res: http.ServerRespon
 
 /** A request listener: the fast path when it recognises the request, otherwise the app. */
 export function requestHandler(app: Express, s: Services): RequestListener {
-  const writer = new WebhookBatchWriter(s.store.db);
+  const writer = new WebhookBatchWriter(s.store);
   const fast = metaWebhookFastPath({ s, writer, onStored: () => s.events.emit('webhook.stored', {}) });
   return (req, res) => {
     if (!fast(req, res)) app(req, res);

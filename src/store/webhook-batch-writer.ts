@@ -1,10 +1,23 @@
 // Group commit for the Meta webhook log. Concurrent requests each hand over one row; rows
-// that arrive while a commit is being prepared or running go into the next one, written as
-// a single multi-row INSERT (one statement = one atomic commit on both engines). Every
-// caller's promise settles only after its row's commit: persist-then-ack stays true, but a
-// burst of N webhooks costs one commit instead of N.
+// that arrive while a commit is being prepared or running go into the next one, all in one
+// transaction. Every caller's promise settles only after its row's commit: persist-then-ack
+// stays true, but a burst of N webhooks costs one commit instead of N.
+//
+// SQLite: one prepared INSERT run N times inside a better-sqlite3 transaction, directly on
+// the service's connection. That is safe because better-sqlite3 is synchronous: nothing
+// else can run on the connection during our transaction, and we only start one when no
+// other transaction is open on it (Kysely transactions span awaits; `inTransaction` tells).
+// It also keeps the acknowledgement off Kysely's connection queue, where it would wait
+// behind whatever background work queued first.
+// PostgreSQL: one multi-row INSERT through Kysely (one statement = one atomic commit).
 import type { Kysely } from 'kysely';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { Database } from './schema';
+import type { Store } from './db';
+
+const INSERT_SQL = 'insert into webhook_events (tenant_id, received_at, body, processed_at, attempts, last_error) values (?, ?, ?, null, 0, null)';
+/** Event-loop turns to wait for another transaction on the SQLite connection to end before queueing behind it. */
+const MAX_TRANSACTION_WAITS = 20;
 
 export interface BatchWriterOptions {
   /** Rows per INSERT. 6 bound values per row; SQLite allows 32766 per statement. */
@@ -34,10 +47,13 @@ export class WebhookBatchWriter {
   /** Commits so far and rows in them, for the bench and the logs. */
   readonly stats = { commits: 0, rows: 0, failedCommits: 0 };
 
-  constructor(
-    private readonly db: Kysely<Database>,
-    o: BatchWriterOptions = {},
-  ) {
+  private readonly db: Kysely<Database>;
+  private readonly sqlite: SqliteDatabase | undefined;
+  private insertMany: ((rows: Pending[]) => void) | undefined;
+
+  constructor(store: Pick<Store, 'db' | 'sqliteDb'>, o: BatchWriterOptions = {}) {
+    this.db = store.db;
+    this.sqlite = store.sqliteDb;
     this.maxBatch = Math.max(1, Math.min(o.maxBatch ?? 500, 5000));
     this.maxWaitMs = Math.max(0, o.maxWaitMs ?? 0);
   }
@@ -102,12 +118,34 @@ export class WebhookBatchWriter {
   }
 
   private async insert(batch: Pending[]): Promise<void> {
+    if (this.sqlite) return this.insertSqlite(this.sqlite, batch);
     const values = new Array(batch.length);
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i];
       values[i] = { tenant_id: p.tenantId, received_at: p.receivedAt, body: p.body, processed_at: null, attempts: 0, last_error: null };
     }
     await this.db.insertInto('webhook_events').values(values).execute();
+  }
+
+  private async insertSqlite(raw: SqliteDatabase, batch: Pending[]): Promise<void> {
+    // Someone's transaction is open on the connection (it awaits something between its
+    // statements): joining it would tie our rows to its fate, so wait for it to end.
+    for (let i = 0; raw.open && raw.inTransaction && i < MAX_TRANSACTION_WAITS; i++) await new Promise((r) => setImmediate(r));
+    if (raw.open && raw.inTransaction) {
+      // Still open: take a turn on Kysely's connection queue, which runs after it.
+      return this.db.connection().execute(async () => this.insertSqliteNow(raw, batch));
+    }
+    this.insertSqliteNow(raw, batch);
+  }
+
+  private insertSqliteNow(raw: SqliteDatabase, batch: Pending[]): void {
+    if (!this.insertMany) {
+      const stmt: Statement = raw.prepare(INSERT_SQL);
+      this.insertMany = raw.transaction((rows: Pending[]) => {
+        for (const p of rows) stmt.run(p.tenantId, p.receivedAt, p.body);
+      });
+    }
+    this.insertMany(batch);
   }
 }
 

@@ -63,6 +63,14 @@ scaleDescribe('three instances on one PostgreSQL', () => {
     return l[rr++ % l.length];
   };
 
+  // Every started child is stopped in afterAll, even when setup fails half-way.
+  const started: ChildService[] = [];
+  const track = async (env: NodeJS.ProcessEnv) => {
+    const c = await startChild(env, 40_000);
+    started.push(c);
+    return c;
+  };
+
   beforeAll(async () => {
     graph = await startGraphSimulator({ appId: TENANT.metaAppId, appSecret: TENANT.metaAppSecret, requireAppSecretProof: true });
     giosg = await startGiosgSimulator({ apiToken: TENANT.giosgApiToken, orgId: TENANT.giosgOrganizationId, botUserId: TENANT.giosgBotUserId });
@@ -75,19 +83,19 @@ scaleDescribe('three instances on one PostgreSQL', () => {
     // All three start at once on an empty database: migrations and seeding race on purpose.
     const children = await Promise.all(
       names.map((n, i) =>
-        startChild(
+        track(
           childEnv({
             databaseUrl: db.url,
             graphUrl: proxies[i].url,
             giosgUrl: giosg.url,
             extra: { WHATSAPP_ACCESS_TOKEN: token, SEND_RATE_PER_SECOND: '1000', WORKER_POLL_MS: '50', WORKER_LEASE_MS: String(LEASE_MS) },
           }),
-          40_000,
         ),
       ),
     );
     names.forEach((name, i) => {
-      const line = children[i].output().split('\n').find((l) => l.includes('"msg":"listening"'))!;
+      const line = children[i].output().split('\n').find((l) => l.includes('"listening"'));
+      if (!line) throw new Error(`no "listening" line from instance ${name}:\n${children[i].output()}`);
       inst.push({ name, child: children[i], proxy: proxies[i], id: JSON.parse(line).instance });
     });
     giosg.addUmiChannel({ id: TENANT.giosgUmiChannelId, reply_webhook_url: `${inst[0].child.url}/webhooks/giosg/${TENANT.id}/replies?secret=${TENANT.giosgWebhookSecret}` });
@@ -97,7 +105,7 @@ scaleDescribe('three instances on one PostgreSQL', () => {
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.allSettled(inst.map((i) => i.child.kill('SIGTERM')));
+    await Promise.allSettled(started.map((c) => c.kill('SIGTERM')));
     await Promise.allSettled(inst.map((i) => i.proxy.close()));
     await store?.close();
     await graph?.close();

@@ -1,0 +1,35 @@
+// The Graph and giosg simulators in their own process, so the load generator does not
+// share an event loop with the relay traffic our server sends to giosg. Driven over IPC
+// by bench/service.ts: {op:'wire', url} points the simulators at our server; {op:'sent'}
+// returns what the Graph simulator accepted (timestamps and bodies).
+import { startGraphSimulator } from '../src/sandbox/graph';
+import { startGiosgSimulator } from '../src/sandbox/giosg';
+import { TENANT } from '../test/helpers/harness';
+
+async function main(): Promise<void> {
+  const graph = await startGraphSimulator({ appId: TENANT.metaAppId, appSecret: TENANT.metaAppSecret, requireAppSecretProof: true });
+  const giosg = await startGiosgSimulator({ apiToken: TENANT.giosgApiToken, orgId: TENANT.giosgOrganizationId, botUserId: TENANT.giosgBotUserId });
+  graph.addPhone({ id: TENANT.phoneNumberId, wabaId: TENANT.wabaId, displayPhoneNumber: '+358 40 1234567', verifiedName: 'Acme Oy' });
+  graph.addToken({ token: process.env.BENCH_TOKEN!, appId: TENANT.metaAppId, type: 'SYSTEM_USER', scopes: ['whatsapp_business_management', 'whatsapp_business_messaging'], targetIds: [TENANT.wabaId], expiresAt: 0 });
+  process.on('message', (m: { id: number; op: string; url?: string }) => {
+    let result: unknown = null;
+    if (m.op === 'wire') {
+      giosg.addUmiChannel({ id: TENANT.giosgUmiChannelId, reply_webhook_url: `${m.url}/webhooks/giosg/${TENANT.id}/replies?secret=${TENANT.giosgWebhookSecret}` });
+      graph.setWebhookTarget(`${m.url}/webhooks/meta/${TENANT.id}`);
+    } else if (m.op === 'sent') {
+      result = graph.sent.map((s) => ({ at: s.at, body: s.body }));
+    } else if (m.op === 'counts') {
+      result = { sent: graph.sent.length, umiMessages: giosg.umiMessages.length };
+    }
+    process.send!({ id: m.id, result });
+  });
+  process.send!({ ready: true, port: 0, graphUrl: graph.url, giosgUrl: giosg.url });
+  process.on('SIGTERM', () => {
+    void Promise.allSettled([graph.close(), giosg.close()]).then(() => process.exit(0));
+  });
+}
+
+main().catch((err) => {
+  process.stderr.write(`simulators failed: ${(err as Error)?.stack}\n`);
+  process.exit(1);
+});

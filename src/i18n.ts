@@ -43,7 +43,9 @@ export function i18n(): I18n {
     interpolation: { escapeValue: false },
     initAsync: false,
     returnNull: false,
-  });
+    // i18next prints an advert to the console on init otherwise.
+    showSupportNotice: false,
+  } as Parameters<I18n['init']>[0]);
   shared = instance;
   return instance;
 }

@@ -30,6 +30,7 @@ import { TokenHealthCheck } from './token-health';
 import { formatTime } from './format';
 import type { DialogDeps } from './dialog-deps';
 import type { Validator } from '../vault/token-vault';
+import { vaultValidator as pipelineValidator } from '../vault/validation';
 import { renderStatus } from '../../dialogs/status';
 
 export interface BotRuntime {
@@ -52,13 +53,7 @@ export function botOf(s: Services): BotRuntime | undefined {
 
 /** The vault's validator signature over the validation pipeline (s.validator). */
 export function vaultValidator(s: Services): Validator | undefined {
-  const v = s.validator;
-  if (!v) return undefined;
-  return async (tenantId, token) => {
-    const r = await v.validate(tenantId, token);
-    if (!r.ok) return { ok: false, reason: r.diagnosis.code };
-    return { ok: true, facts: { expiresAt: r.facts.expiresAt, tokenType: r.facts.tokenType, verifiedName: r.facts.verifiedName, displayPhoneNumber: r.facts.displayPhoneNumber } };
-  };
+  return s.validator ? pipelineValidator(s.validator) : undefined;
 }
 
 export function dialogDepsFor(s: Services): DialogDeps {

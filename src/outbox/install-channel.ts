@@ -60,7 +60,7 @@ export function installChannel(s: Services): RouteModule {
     kickSender,
   });
   const processorLoop = new PollingLoop('meta-webhook-processor', tuning.pollMs, () => processor.tick(), s.logger);
-  const probeLoop = new PollingLoop('channel-probe', Math.min(5000, Math.max(50, Math.floor(tuning.probeIntervalMs / 2))), () => prober.tick(), s.logger);
+  const probeLoop = new PollingLoop('channel-probe', Math.max(50, Math.min(tuning.pollMs * 10, Math.floor(tuning.probeIntervalMs / 2))), () => prober.tick(), s.logger);
 
   const loops = [processorLoop, relayLoop, senderLoop, probeLoop];
   const worker: Worker = {

@@ -39,8 +39,10 @@ const SECRET_FIELDS = {
   giosgWebhookSecret: 'giosg_webhook_secret',
 } as const;
 
+const TENANT_CACHE_MS = 5_000;
+
 export class TenantService {
-  private readonly cache = new Map<string, Promise<Tenant | null>>();
+  private readonly cache = new Map<string, { at: number; hit: Promise<Tenant | null> }>();
 
   constructor(
     private readonly repo: TenantRepo,
@@ -49,12 +51,17 @@ export class TenantService {
   ) {}
 
   get(tenantId: string): Promise<Tenant | null> {
-    let hit = this.cache.get(tenantId);
-    if (!hit) {
-      hit = this.repo.get(tenantId).then((row) => (row ? this.fromRow(row) : null));
-      this.cache.set(tenantId, hit);
-      hit.catch(() => this.cache.delete(tenantId));
-    }
+    // Entries expire: the CLI or another instance may add or change a tenant, and this
+    // process must see it without a restart. An unknown tenant is not remembered at all.
+    const cached = this.cache.get(tenantId);
+    if (cached && Date.now() - cached.at < TENANT_CACHE_MS) return cached.hit;
+    const hit = this.repo.get(tenantId).then((row) => (row ? this.fromRow(row) : null));
+    const entry = { at: Date.now(), hit };
+    this.cache.set(tenantId, entry);
+    const forget = () => {
+      if (this.cache.get(tenantId) === entry) this.cache.delete(tenantId);
+    };
+    hit.then((t) => (t === null ? forget() : undefined), forget);
     return hit;
   }
 
@@ -75,7 +82,8 @@ export class TenantService {
     const existing = await this.repo.get(input.id);
     const now = this.clock.now();
     const row = this.toRow(input, existing ? Number(existing.created_at) : now, now);
-    const result = existing ? (await this.repo.update(input.id, row), 'updated' as const) : (await this.repo.insert(row), 'inserted' as const);
+    // One atomic upsert: several instances seed the same tenant when they start together.
+    const result = await this.repo.upsert(row);
     this.cache.delete(input.id);
     return result;
   }

@@ -2,7 +2,7 @@
 // Graph simulator, error classes, pause/resume with a token swap, statuses.
 import { engines, Harness, makeToken, TENANT, waitFor } from '../helpers/harness';
 import type { ChannelEvents } from '../../src/events';
-import { agentReply, outboxRows, postSigned, startChannelHarness } from './channel-helpers';
+import { agentReply, FAST, outboxRows, postSigned, startChannelHarness } from './channel-helpers';
 
 const A = '358401234567';
 const B = '358409876543';
@@ -120,6 +120,9 @@ describe.each(engines)('outbox (%s)', (engine) => {
     ['permission', { httpStatus: 403, code: 10, message: 'Application does not have permission' }, true],
     ['account', { httpStatus: 400, code: 131031, message: 'Business account locked' }, false],
   ] as const)('%s error pauses the channel, keeps the row queued and opens one incident', async (kind, err, fixable) => {
+    // A long probe interval keeps the channel paused while we look; the probe is made due below.
+    await h.stop();
+    h = await startChannelHarness({ engine, config: { channelTuning: { ...FAST, probeIntervalMs: 3_600_000 } } });
     const opened = collect(h, 'incident.opened');
     h.graph.failNext(1, err);
     await agentReply(h, A, 'held 1');
@@ -136,8 +139,9 @@ describe.each(engines)('outbox (%s)', (engine) => {
     expect(opened[0]).toMatchObject({ tenantId: TENANT.id, kind, fixableByToken: fixable, metaCode: err.code });
     const gauge = await h.services.metrics.registry.getSingleMetricAsString('channel_paused');
     expect(gauge).toContain(`channel_paused{tenant="${TENANT.id}"} 1`);
-    // The probe finds the token working again (the injected failure was one-off) and resumes.
+    // The probe, once due, finds the token working again (the injected failure was one-off) and resumes.
     const resolved = collect(h, 'incident.resolved');
+    await h.services.store.db.updateTable('channel_state').set({ next_probe_at: 0 }).where('tenant_id', '=', TENANT.id).execute();
     await waitFor(() => h.graph.sent.length === 3, 'resumed by probe', 10_000);
     expect(h.graph.sent.filter((m) => m.to === A).map((m) => m.body)).toEqual(['held 1', 'held 2']);
     await waitFor(() => resolved.length === 1, 'resolved');

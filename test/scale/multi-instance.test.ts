@@ -81,7 +81,7 @@ scaleDescribe('three instances on one PostgreSQL', () => {
     const names = ['a', 'b', 'c'];
     const proxies = await Promise.all(names.map((n) => startInstanceProxy(n, graph.url)));
     // All three start at once on an empty database: migrations and seeding race on purpose.
-    const children = await Promise.all(
+    const settled = await Promise.allSettled(
       names.map((n, i) =>
         track(
           childEnv({
@@ -93,6 +93,9 @@ scaleDescribe('three instances on one PostgreSQL', () => {
         ),
       ),
     );
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const children = settled.map((r) => (r as PromiseFulfilledResult<ChildService>).value);
     names.forEach((name, i) => {
       const line = children[i].output().split('\n').find((l) => l.includes('"listening"'));
       if (!line) throw new Error(`no "listening" line from instance ${name}:\n${children[i].output()}`);
@@ -105,7 +108,8 @@ scaleDescribe('three instances on one PostgreSQL', () => {
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.allSettled(started.map((c) => c.kill('SIGTERM')));
+    const stop = (c: ChildService) => Promise.race([c.kill('SIGTERM'), new Promise((r) => setTimeout(r, 12_000)).then(() => c.kill('SIGKILL'))]);
+    await Promise.allSettled(started.map(stop));
     await Promise.allSettled(inst.map((i) => i.proxy.close()));
     await store?.close();
     await graph?.close();

@@ -96,11 +96,11 @@ scaleDescribe('three instances on one PostgreSQL', () => {
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
     const children = settled.map((r) => (r as PromiseFulfilledResult<ChildService>).value);
-    names.forEach((name, i) => {
-      const line = children[i].output().split('\n').find((l) => l.includes('"listening"'));
-      if (!line) throw new Error(`no "listening" line from instance ${name}:\n${children[i].output()}`);
+    for (const [i, name] of names.entries()) {
+      // The ready message can overtake the log line on the pipe.
+      const line = await waitFor(() => children[i].output().split('\n').find((l) => l.includes('"listening"')), `"listening" from instance ${name}`);
       inst.push({ name, child: children[i], proxy: proxies[i], id: JSON.parse(line).instance });
-    });
+    }
     giosg.addUmiChannel({ id: TENANT.giosgUmiChannelId, reply_webhook_url: `${inst[0].child.url}/webhooks/giosg/${TENANT.id}/replies?secret=${TENANT.giosgWebhookSecret}` });
     store = openStore(db.url);
     state = new ChannelStateRepo(store.db);
@@ -109,12 +109,17 @@ scaleDescribe('three instances on one PostgreSQL', () => {
 
   afterAll(async () => {
     const stop = (c: ChildService) => Promise.race([c.kill('SIGTERM'), new Promise((r) => setTimeout(r, 12_000)).then(() => c.kill('SIGKILL'))]);
-    await Promise.allSettled(started.map(stop));
-    await Promise.allSettled(inst.map((i) => i.proxy.close()));
-    await store?.close();
-    await graph?.close();
-    await giosg?.close();
-    await db?.drop();
+    const step = async (what: string, p: Promise<unknown> | undefined) => {
+      const t = Date.now();
+      await Promise.race([p, new Promise((r) => setTimeout(r, 15_000))]);
+      if (Date.now() - t > 5000) console.warn(`cleanup step "${what}" took ${Date.now() - t} ms`);
+    };
+    await step('stop instances', Promise.allSettled(started.map(stop)));
+    await step('close proxies', Promise.allSettled(inst.map((i) => i.proxy.close())));
+    await step('close store', store?.close());
+    await step('close graph', graph?.close());
+    await step('close giosg', giosg?.close());
+    await step('drop schema', db?.drop());
     if (Object.keys(results).length > 0) fs.writeFileSync(RESULTS, JSON.stringify({ measuredAt: new Date().toISOString(), ...results }, null, 2) + '\n');
   });
 

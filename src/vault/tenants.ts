@@ -83,7 +83,8 @@ export class TenantService {
     const now = this.clock.now();
     const row = this.toRow(input, existing ? Number(existing.created_at) : now, now);
     // One atomic upsert: several instances seed the same tenant when they start together.
-    const result = await this.repo.upsert(row);
+    const outcome = await this.repo.upsert(row);
+    const result = existing ? ('updated' as const) : outcome;
     this.cache.delete(input.id);
     return result;
   }

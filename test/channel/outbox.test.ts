@@ -115,40 +115,6 @@ describe.each(engines)('outbox (%s)', (engine) => {
     expect((await h.services.channel!.status(TENANT.id)).paused).toBe(false);
   });
 
-  test.each([
-    ['token', { httpStatus: 401, code: 190, subcode: 460, message: 'Error validating access token' }, true],
-    ['permission', { httpStatus: 403, code: 10, message: 'Application does not have permission' }, true],
-    ['account', { httpStatus: 400, code: 131031, message: 'Business account locked' }, false],
-  ] as const)('%s error pauses the channel, keeps the row queued and opens one incident', async (kind, err, fixable) => {
-    // A long probe interval keeps the channel paused while we look; the probe is made due below.
-    await h.stop();
-    h = await startChannelHarness({ engine, config: { channelTuning: { ...FAST, probeIntervalMs: 3_600_000 } } });
-    const opened = collect(h, 'incident.opened');
-    h.graph.failNext(1, err);
-    await agentReply(h, A, 'held 1');
-    await waitFor(async () => (await h.services.channel!.status(TENANT.id)).paused, 'paused');
-    await agentReply(h, A, 'held 2');
-    await agentReply(h, B, 'held 3');
-    await new Promise((r) => setTimeout(r, 100));
-    const st = await h.services.channel!.status(TENANT.id);
-    expect(st).toMatchObject({ paused: true, incidentKind: kind, fixableByToken: fixable, queued: 3 });
-    expect(h.graph.sent).toHaveLength(0);
-    const rows = await outboxRows(h);
-    expect(rows.map((r) => [r.state, r.attempts])).toEqual([['queued', 0], ['queued', 0], ['queued', 0]]);
-    expect(opened).toHaveLength(1);
-    expect(opened[0]).toMatchObject({ tenantId: TENANT.id, kind, fixableByToken: fixable, metaCode: err.code });
-    const gauge = await h.services.metrics.registry.getSingleMetricAsString('channel_paused');
-    expect(gauge).toContain(`channel_paused{tenant="${TENANT.id}"} 1`);
-    // The probe, once due, finds the token working again (the injected failure was one-off) and resumes.
-    const resolved = collect(h, 'incident.resolved');
-    await h.services.store.db.updateTable('channel_state').set({ next_probe_at: 0 }).where('tenant_id', '=', TENANT.id).execute();
-    await waitFor(() => h.graph.sent.length === 3, 'resumed by probe', 10_000);
-    expect(h.graph.sent.filter((m) => m.to === A).map((m) => m.body)).toEqual(['held 1', 'held 2']);
-    await waitFor(() => resolved.length === 1, 'resolved');
-    expect(resolved[0]).toMatchObject({ kind, heldDelivered: 3 });
-    expect(opened).toHaveLength(1);
-  });
-
   test('expired token: paused, queue kept; a new token resumes and held replies go out once each, in order', async () => {
     const opened = collect(h, 'incident.opened');
     const resolved = collect(h, 'incident.resolved');
@@ -243,4 +209,47 @@ describe.each(engines)('outbox (%s)', (engine) => {
     await postSigned(h, h.graph.accountUpdate({ wabaId: TENANT.wabaId, event: 'ACCOUNT_RECONNECTED' }));
     await waitFor(() => h.graph.sent.length === 1, 'sent after reconnect');
   });
+});
+
+describe.each(engines)('outbox pausing error classes (%s)', (engine) => {
+  let h: Harness;
+  // A long probe interval keeps the channel paused while we look; each test makes the probe due.
+  beforeEach(async () => {
+    h = await startChannelHarness({ engine, config: { channelTuning: { ...FAST, probeIntervalMs: 3_600_000 } } });
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  test.each([
+    ['token', { httpStatus: 401, code: 190, subcode: 460, message: 'Error validating access token' }, true],
+    ['permission', { httpStatus: 403, code: 10, message: 'Application does not have permission' }, true],
+    ['account', { httpStatus: 400, code: 131031, message: 'Business account locked' }, false],
+  ] as const)('%s error pauses the channel, keeps the row queued and opens one incident', async (kind, err, fixable) => {
+    const opened = collect(h, 'incident.opened');
+    h.graph.failNext(1, err);
+    await agentReply(h, A, 'held 1');
+    await waitFor(async () => (await h.services.channel!.status(TENANT.id)).paused, 'paused');
+    await agentReply(h, A, 'held 2');
+    await agentReply(h, B, 'held 3');
+    await new Promise((r) => setTimeout(r, 100));
+    const st = await h.services.channel!.status(TENANT.id);
+    expect(st).toMatchObject({ paused: true, incidentKind: kind, fixableByToken: fixable, queued: 3 });
+    expect(h.graph.sent).toHaveLength(0);
+    const rows = await outboxRows(h);
+    expect(rows.map((r) => [r.state, r.attempts])).toEqual([['queued', 0], ['queued', 0], ['queued', 0]]);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({ tenantId: TENANT.id, kind, fixableByToken: fixable, metaCode: err.code });
+    const gauge = await h.services.metrics.registry.getSingleMetricAsString('channel_paused');
+    expect(gauge).toContain(`channel_paused{tenant="${TENANT.id}"} 1`);
+    // The probe, once due, finds the token working again (the injected failure was one-off) and resumes.
+    const resolved = collect(h, 'incident.resolved');
+    await h.services.store.db.updateTable('channel_state').set({ next_probe_at: 0 }).where('tenant_id', '=', TENANT.id).execute();
+    await waitFor(() => h.graph.sent.length === 3, 'resumed by probe', 10_000);
+    expect(h.graph.sent.filter((m) => m.to === A).map((m) => m.body)).toEqual(['held 1', 'held 2']);
+    await waitFor(() => resolved.length === 1, 'resolved');
+    expect(resolved[0]).toMatchObject({ kind, heldDelivered: 3 });
+    expect(opened).toHaveLength(1);
+  });
+
 });

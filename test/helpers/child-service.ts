@@ -54,14 +54,16 @@ export function startChild(env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<
       proc.kill('SIGKILL');
       reject(new Error(`child did not start in time:\n${out}`));
     }, timeoutMs);
-    proc.once('exit', (code) => {
+    const early = (code: number | null) => {
       clearTimeout(timer);
       reject(new Error(`child exited with ${code} before it was ready:\n${out}`));
-    });
+    };
+    proc.once('exit', early);
     proc.on('message', (m: any) => {
       if (m && m.ready) {
         clearTimeout(timer);
-        proc.removeAllListeners('exit');
+        // Only this listener: removing all would also drop `exited`, and kill() would never return.
+        proc.removeListener('exit', early);
         const port = Number(m.port);
         resolve({
           url: `http://127.0.0.1:${port}`,

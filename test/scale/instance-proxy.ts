@@ -29,7 +29,7 @@ export async function startInstanceProxy(instance: string, target: string): Prom
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       let rec: ProxiedSend | undefined;
-      if (req.method === 'POST' && /\/messages$/.test(req.url ?? '')) {
+      if (req.method === 'POST' && /\/messages(\?|$)/.test(req.url ?? '')) {
         const auth = String(req.headers.authorization ?? '');
         const b = JSON.parse(raw.toString('utf8') || '{}') as { to?: string; text?: { body?: string } };
         rec = { instance, to: String(b.to ?? ''), body: String(b.text?.body ?? ''), fingerprint: tokenFingerprint(auth.replace(/^Bearer /, '')), at: Date.now() };

@@ -277,7 +277,15 @@ scaleDescribe('three instances on one PostgreSQL', () => {
         await new Promise((r) => setTimeout(r, 15));
       }
     })();
-    await waitFor(() => inst.every((i) => i.proxy.sends.some((s) => s.body.startsWith('c|'))), 'every instance sending');
+    try {
+      await waitFor(() => inst.every((i) => i.proxy.sends.some((s) => s.body.startsWith('c|'))), 'every instance sending');
+    } catch (err) {
+      flowing = false;
+      await trickle.catch(() => undefined);
+      console.warn(JSON.stringify(await store.db.selectFrom('outbox').select(['id', 'state', 'lease_owner', 'attempts', 'error_reason', 'next_attempt_at']).orderBy('id').limit(5).execute()), JSON.stringify(await store.db.selectFrom('channel_state').selectAll().execute()), Date.now());
+      console.warn(inst.map((i) => `${i.name}: ${i.proxy.sends.filter((s) => s.body.startsWith('c|')).length} sends\n${i.child.output().split('\n').slice(-15).join('\n')}`).join('\n----\n'));
+      throw err;
+    }
 
     const newToken = makeToken();
     graph.addToken({ token: newToken, appId: TENANT.metaAppId, type: 'SYSTEM_USER', scopes: ['whatsapp_business_management', 'whatsapp_business_messaging'], targetIds: [TENANT.wabaId], expiresAt: 0 });

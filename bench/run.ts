@@ -49,7 +49,8 @@ async function main(): Promise<void> {
 
   if (wants('ingest') || wants('sustained')) {
     const ceiling = await startNode(CEILING, { PATH: process.env.PATH, META_APP_SECRET: TENANT.metaAppSecret });
-    const ours = await startOurs();
+    // BENCH_PROFILE=dir writes a V8 CPU profile of our server (open it in Chrome DevTools).
+    const ours = await startOurs({ nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : undefined });
     try {
       await sleep(1000);
       const idle = memoryOf(ours.child.pid);

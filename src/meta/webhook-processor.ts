@@ -39,20 +39,34 @@ export interface ProcessorDeps {
 
 const RETRY_FAILED_AFTER_MS = 30_000;
 
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** While webhooks keep arriving, acknowledging them comes first: processing may lag, storing may not. */
+const INGEST_BUSY_MS = 20;
+
 export class WebhookProcessor {
   /** Events that failed here: skipped until their retry time so one bad row cannot spin the loop. */
   private readonly failedUntil = new Map<number, number>();
+  private lastIngestAt = 0;
 
   constructor(
     private readonly s: Services,
     private readonly d: ProcessorDeps,
   ) {}
 
+  /** Called for every stored webhook: under ingest load the processor steps aside between rows. */
+  noteIngest(): void {
+    this.lastIngestAt = Date.now();
+  }
+
   async tick(): Promise<boolean> {
     const now = this.s.clock.now();
     const rows = (await this.d.webhooks.unprocessed(200)).filter((r) => (this.failedUntil.get(r.id) ?? 0) <= now).slice(0, 50);
     let done = 0;
     for (const row of rows) {
+      // better-sqlite3 is synchronous, so a whole batch would otherwise run in one
+      // event-loop turn and hold every incoming webhook's acknowledgement behind it.
+      await (Date.now() - this.lastIngestAt < INGEST_BUSY_MS ? pause(1) : yieldToIo());
       try {
         if (await this.processOne(row)) done++;
         this.failedUntil.delete(row.id);

@@ -63,10 +63,13 @@ export function installChannel(s: Services): RouteModule {
   const probeLoop = new PollingLoop('channel-probe', Math.max(50, Math.min(tuning.pollMs * 10, Math.floor(tuning.probeIntervalMs / 2))), () => prober.tick(), s.logger);
 
   const loops = [processorLoop, relayLoop, senderLoop, probeLoop];
+  let stopped = true;
+  let starting: Promise<void> | undefined;
   const worker: Worker = {
     name: 'whatsapp-channel',
     start() {
-      void (async () => {
+      stopped = false;
+      starting = (async () => {
         // SQLite serves a single process: any lease in the file is a dead process's.
         // (On PostgreSQL other instances may be alive; expired leases are reclaimed by claim().)
         if (s.store.engine === 'sqlite') {
@@ -76,9 +79,14 @@ export function installChannel(s: Services): RouteModule {
         await circuit.refresh();
       })()
         .catch((err) => s.logger.error({ err: { message: (err as Error)?.message } }, 'channel start-up recovery failed'))
-        .finally(() => loops.forEach((l) => l.start()));
+        .finally(() => {
+          // A stop() that came during recovery wins: loops started now would never be stopped.
+          if (!stopped) loops.forEach((l) => l.start());
+        });
     },
     async stop() {
+      stopped = true;
+      await starting;
       await Promise.allSettled(loops.map((l) => l.stop()));
       await limiters.stop();
       // Give back unfinished claims so the next process need not wait for the lease.
@@ -93,7 +101,10 @@ export function installChannel(s: Services): RouteModule {
     await circuit.resume(e.tenantId, 'token changed', 'account_update');
   });
   s.events.on('outbox.enqueued', () => kickSender());
-  s.events.on('webhook.stored', () => processorLoop.kick());
+  s.events.on('webhook.stored', () => {
+    processor.noteIngest();
+    processorLoop.kick();
+  });
   s.events.on('message.failed', replyFailureNotice(s));
 
   return (app: Express, svc: Services) => {

@@ -41,6 +41,7 @@ function openSqlite(file: string): Store {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
+  cachePreparedStatements(raw);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   let closed = false;
   return {
@@ -90,4 +91,21 @@ function openPostgres(url: string): Store {
       await db.destroy();
     },
   };
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; compiling the same SQL again and again
+ * was a visible share of the webhook path's CPU. Statements are reused by SQL text (safe:
+ * better-sqlite3 runs them synchronously). Bounded, because multi-row inserts vary in text.
+ */
+function cachePreparedStatements(raw: SqliteDatabase.Database, max = 1000): void {
+  const prepare = raw.prepare.bind(raw);
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  (raw as { prepare: typeof raw.prepare }).prepare = ((source: string) => {
+    const hit = cache.get(source);
+    if (hit) return hit;
+    const stmt = prepare(source);
+    if (cache.size < max) cache.set(source, stmt);
+    return stmt;
+  }) as typeof raw.prepare;
 }

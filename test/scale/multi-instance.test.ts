@@ -138,7 +138,24 @@ scaleDescribe('three instances on one PostgreSQL', () => {
     return res.status;
   }
 
+  /**
+   * giosg redelivers on a network error; so does this helper. An idle keep-alive socket the
+   * server has just closed gives ECONNRESET; the redelivery is deduplicated on the message id.
+   */
   async function postReply(i: Instance, threadId: string, messageId: string, body: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await postReplyOnce(i, threadId, messageId, body, attempt > 1);
+      } catch (err) {
+        const alive = i.child.proc.exitCode === null && i.child.proc.signalCode === null;
+        if (attempt >= 3 || !alive || !/fetch failed/.test((err as Error).message)) {
+          throw new Error(`reply to instance ${i.name} (alive: ${alive}) failed: ${(err as Error).message}\n${i.child.output().split('\n').slice(-10).join('\n')}`);
+        }
+      }
+    }
+  }
+
+  async function postReplyOnce(i: Instance, threadId: string, messageId: string, body: string, redelivery: boolean): Promise<void> {
     const res = await fetch(`${i.child.url}/webhooks/giosg/${TENANT.id}/replies`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-webhook-secret': TENANT.giosgWebhookSecret },
@@ -150,8 +167,8 @@ scaleDescribe('three instances on one PostgreSQL', () => {
         message: { id: messageId, text: body, sender_type: 'user', sender_name: 'Agent', created_at: new Date().toISOString() },
       }),
     });
-    const json = (await res.json()) as { queued?: number };
-    if (res.status !== 200 || json.queued !== 1) throw new Error(`reply ${messageId} on ${i.name}: ${res.status} ${JSON.stringify(json)}`);
+    const json = (await res.json()) as { queued?: number; duplicate?: boolean };
+    if (res.status !== 200 || !(json.queued === 1 || (redelivery && json.duplicate === true))) throw new Error(`reply ${messageId} on ${i.name}: ${res.status} ${JSON.stringify(json)}`);
   }
 
   /** Queues `perRecipient` replies for each recipient, each recipient's in order, requests round-robin. */

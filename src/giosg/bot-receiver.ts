@@ -6,16 +6,15 @@
 // giosg users (visitors, rules: the bot serves the organization's own staff only).
 // Accepted events are stored (deduplicated on resource_id, token-like text scrubbed)
 // before the 200, and processed right after it; see src/bot/inbox.ts for crash safety.
-import express, { Express, Request, Response } from 'express';
+import type { Express, Request, Response } from 'express';
 import type { Services } from '../services';
 import { HttpError } from '../http/errors';
-import { webhookSecretMatches } from './reply-auth';
+import { giosgWebhookGate } from './webhook-gate';
 import { giosgChatEventEnvelope, giosgChatMessage, type StoredBotEvent } from './bot-event-schema';
 import { scrubTokens } from './bot-token-scrub';
 import type { BotInbox } from '../bot/inbox';
 
 export function giosgBotRoutes(app: Express, s: Services, inbox: BotInbox): void {
-  const json = express.json({ type: () => true, limit: '256kb' });
   const counted = (result: string) => s.metrics.webhooks.inc({ source: 'giosg_bot', result });
   const ignored = (res: Response, reason: string) => {
     counted('ignored');
@@ -29,23 +28,7 @@ export function giosgBotRoutes(app: Express, s: Services, inbox: BotInbox): void
 
   app.post(
     '/webhooks/giosg/:tenant',
-    async (req: Request<{ tenant: string }>, _res: Response, next) => {
-      const tenant = await s.tenants.get(req.params.tenant);
-      if (!tenant) {
-        counted('unknown_tenant');
-        throw new HttpError(404, 'unknown_tenant', 'No such tenant');
-      }
-      if (!webhookSecretMatches(req, tenant.giosgWebhookSecret)) {
-        counted('secret');
-        throw new HttpError(401, 'bad_secret', 'Missing or wrong webhook secret');
-      }
-      next();
-    },
-    (req: Request, res: Response, next) =>
-      json(req, res, (err?: unknown) => {
-        if (err) counted((err as { type?: string }).type === 'entity.too.large' ? 'too_large' : 'malformed_json');
-        next(err);
-      }),
+    ...giosgWebhookGate(s, counted),
     async (req: Request<{ tenant: string }>, res: Response) => {
       const tenant = (await s.tenants.get(req.params.tenant))!;
       const env = giosgChatEventEnvelope.safeParse(req.body);

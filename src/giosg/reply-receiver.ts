@@ -9,41 +9,23 @@
 // acknowledged (200, so giosg does not retry) and ignored. A reply given as a plain string
 // carries no sender type; giosg only sends that form for agent replies, so it is sent.
 import { randomUUID } from 'node:crypto';
-import express, { Express, Request, Response } from 'express';
+import type { Express, Request, Response } from 'express';
 import type { Services } from '../services';
 import type { OutboxRepo } from '../store/outbox-repo';
 import { HttpError } from '../http/errors';
 import { umiReplyWebhook } from './assumed-shapes';
-import { webhookSecretMatches } from './reply-auth';
+import { giosgWebhookGate } from './webhook-gate';
 import { splitForWhatsApp } from '../meta/limits';
 
 const AGENT_SENDER_TYPES = new Set(['user', 'agent']);
 const WA_ID = /^\d{5,20}$/;
 
 export function giosgReplyRoutes(app: Express, s: Services, outbox: OutboxRepo, onEnqueued: (tenantId: string) => void): void {
-  const json = express.json({ type: () => true, limit: '256kb' });
   const counted = (result: string) => s.metrics.webhooks.inc({ source: 'giosg_replies', result });
 
   app.post(
     '/webhooks/giosg/:tenant/replies',
-    async (req: Request<{ tenant: string }>, _res: Response, next) => {
-      const tenant = await s.tenants.get(req.params.tenant);
-      if (!tenant) {
-        counted('unknown_tenant');
-        throw new HttpError(404, 'unknown_tenant', 'No such tenant');
-      }
-      // Authenticate before reading the body.
-      if (!webhookSecretMatches(req, tenant.giosgWebhookSecret)) {
-        counted('secret');
-        throw new HttpError(401, 'bad_secret', 'Missing or wrong webhook secret');
-      }
-      next();
-    },
-    (req: Request, res: Response, next) =>
-      json(req, res, (err?: unknown) => {
-        if (err) counted((err as { type?: string }).type === 'entity.too.large' ? 'too_large' : 'malformed_json');
-        next(err);
-      }),
+    ...giosgWebhookGate(s, counted),
     async (req: Request<{ tenant: string }>, res: Response) => {
       const tenant = (await s.tenants.get(req.params.tenant))!;
       const parsed = umiReplyWebhook.safeParse(req.body);

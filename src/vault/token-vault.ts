@@ -2,7 +2,7 @@
 // memory and invalidated on every stage change (locally, and across instances through
 // the swap announcer).
 import { fingerprint, SecretBox } from './crypto';
-import { TokenRepo, PromoteOutcome, TokenVersionRow, ValidationFacts } from '../store/token-repo';
+import { TokenRepo, PromoteOutcome, TokenVersionRow, ValidationFacts, NewVersion } from '../store/token-repo';
 import type { Clock } from '../clock';
 import type { ChannelEventBus } from '../events';
 
@@ -54,16 +54,12 @@ export class TokenVault {
   }
 
   async addPending(tenantId: string, token: string, actor: string, source: string): Promise<number> {
+    return this.repo.insertPending(this.sealVersion(tenantId, token, actor, source));
+  }
+
+  private sealVersion(tenantId: string, token: string, actor: string, source: string): NewVersion {
     const sealed = this.box.seal(token, aad(tenantId));
-    return this.repo.insertPending({
-      tenantId,
-      keyId: sealed.keyId,
-      box: sealed.box,
-      fingerprint: fingerprint(token),
-      source,
-      createdBy: actor,
-      createdAt: this.clock.now(),
-    });
+    return { tenantId, keyId: sealed.keyId, box: sealed.box, fingerprint: fingerprint(token), source, createdBy: actor, createdAt: this.clock.now() };
   }
 
   async markValidated(tenantId: string, versionId: number, facts: Omit<ValidationFacts, 'validatedAt'>, actor: string): Promise<void> {
@@ -90,16 +86,7 @@ export class TokenVault {
 
   /** Stores a token straight as current, only when the tenant has none (WHATSAPP_ACCESS_TOKEN seeding). */
   async seedIfEmpty(tenantId: string, token: string, actor: string, source: string): Promise<number | null> {
-    const sealed = this.box.seal(token, aad(tenantId));
-    const id = await this.repo.insertInitialCurrent({
-      tenantId,
-      keyId: sealed.keyId,
-      box: sealed.box,
-      fingerprint: fingerprint(token),
-      source,
-      createdBy: actor,
-      createdAt: this.clock.now(),
-    });
+    const id = await this.repo.insertInitialCurrent(this.sealVersion(tenantId, token, actor, source));
     if (id !== null) this.changed(tenantId, id, actor);
     return id;
   }

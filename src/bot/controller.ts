@@ -8,12 +8,14 @@ import { LOCALES, normalizeLocale, translator, type Locale } from '../i18n';
 import { isWord } from './words';
 import { buttonOf, tokenPasted } from './turn';
 import type { DialogDeps } from './dialog-deps';
+import { fixBotkitSay } from './botkit-say-fix';
 import { renewalDialog, renewalDialogId } from '../../dialogs/renewal';
 import { statusDialog, statusDialogId } from '../../dialogs/status';
 import { helpDialog, helpDialogId } from '../../dialogs/help';
 import { rollbackDialog, rollbackDialogId } from '../../dialogs/rollback';
 
 export function createBotController(adapter: BotAdapter, storage: Storage, deps: DialogDeps): Botkit {
+  fixBotkitSay();
   const controller = new Botkit({ adapter, storage, disable_webserver: true, disable_console: true });
   for (const locale of LOCALES) {
     controller.addDialog(renewalDialog(controller, deps, locale));

@@ -13,6 +13,7 @@ import { ChannelStatusRepo } from '../store/channel-status-repo';
 import { SendBudgetRepo } from '../store/send-budget-repo';
 import { metaWebhookRoutes } from '../meta/webhook-routes';
 import { WebhookProcessor } from '../meta/webhook-processor';
+import { WebhookApplyRepo } from '../store/webhook-apply-repo';
 import { RelayWorker } from '../giosg/relay-worker';
 import { giosgReplyRoutes } from '../giosg/reply-receiver';
 import { replyFailureNotice } from '../giosg/reply-failure-notice';
@@ -52,9 +53,7 @@ export function installChannel(s: Services): RouteModule {
   const relayLoop = new PollingLoop('inbound-relay', tuning.pollMs, () => relay.tick(), s.logger);
   const processor = new WebhookProcessor(s, {
     webhooks,
-    inbound,
-    statuses,
-    outbox,
+    apply: new WebhookApplyRepo(db, s.store.engine),
     circuit,
     kickRelay: () => relayLoop.kick(),
     kickSender,

@@ -26,7 +26,7 @@ export interface OutboxRow {
 }
 
 /** How far a delivery status has come; a late 'sent' must not undo 'read'. */
-const STATUS_RANK: Record<string, number> = { sent: 1, delivered: 2, read: 3 };
+export const STATUS_RANK: Record<string, number> = { sent: 1, delivered: 2, read: 3 };
 
 export class OutboxRepo {
   constructor(

@@ -1,0 +1,79 @@
+// Reads one stored Meta webhook into the rows it should produce, without touching the
+// database: customer messages to relay, delivery statuses to record, account events.
+// Pure, so the processor can validate a whole batch before opening one transaction for it.
+import type { Tenant } from '../vault/tenants';
+import type { NewInbound } from '../store/inbound-repo';
+import type { StatusUpdate } from '../store/webhook-apply-repo';
+import { translator } from '../i18n';
+import { validateWebhook, MessagesValue } from './webhook-schemas';
+import { inboundText } from './inbound-text';
+
+export interface StatusPlan extends StatusUpdate {
+  /** Meta's error (first of `errors`), kept for classification after the commit. */
+  error: { code: number; message: string | null; reason: string | null } | null;
+}
+
+export interface WebhookPlan {
+  inbound: NewInbound[];
+  statuses: StatusPlan[];
+  accountEvents: string[];
+  /** phone_number_id values this tenant does not serve (their messages/statuses are ignored). */
+  foreignPhoneIds: string[];
+}
+
+export type PlanResult = { ok: true; plan: WebhookPlan } | { ok: false; error: string };
+
+export function planWebhook(tenant: Tenant, body: string): PlanResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return { ok: false, error: 'stored webhook is not JSON' };
+  }
+  const valid = validateWebhook(parsed);
+  // The receiver validated before storing; a failure here means the schema changed since.
+  if (!valid.ok) return { ok: false, error: `stored webhook no longer validates at ${valid.problem.path}` };
+  const plan: WebhookPlan = { inbound: [], statuses: [], accountEvents: [], foreignPhoneIds: [] };
+  for (const entry of valid.envelope.entry) {
+    for (const change of entry.changes) {
+      if (change.field === 'messages') addMessages(plan, tenant, change.value as MessagesValue);
+      else if (change.field === 'account_update') plan.accountEvents.push((change.value as { event: string }).event);
+      // Other field kinds (account_alerts, security, …) are stored and ignored.
+    }
+  }
+  return { ok: true, plan };
+}
+
+function addMessages(plan: WebhookPlan, tenant: Tenant, v: MessagesValue): void {
+  if (v.metadata.phone_number_id !== tenant.phoneNumberId) {
+    plan.foreignPhoneIds.push(v.metadata.phone_number_id);
+    return;
+  }
+  if (v.messages && v.messages.length > 0) {
+    const names = new Map<string, string>();
+    for (const c of v.contacts ?? []) if (c.wa_id && c.profile?.name) names.set(c.wa_id, c.profile.name);
+    const t = translator(tenant.defaultLocale);
+    for (const m of v.messages) {
+      plan.inbound.push({
+        tenantId: tenant.id,
+        waMessageId: m.id,
+        waId: m.from,
+        profileName: names.get(m.from) ?? null,
+        text: inboundText(m, t),
+        waTimestamp: Number(m.timestamp) * 1000,
+      });
+    }
+  }
+  for (const st of v.statuses ?? []) {
+    const err = st.errors?.[0];
+    plan.statuses.push({
+      tenantId: tenant.id,
+      statusId: st.id,
+      status: st.status,
+      recipient: st.recipient_id ?? null,
+      errorCode: err?.code ?? null,
+      errorReason: err ? (err.error_data?.details ?? err.message ?? err.title ?? null) : null,
+      error: err ? { code: err.code, message: err.message ?? null, reason: err.error_data?.details ?? err.message ?? err.title ?? null } : null,
+    });
+  }
+}

@@ -16,6 +16,7 @@ import { CEILING, loadAverage, memoryOf, startNode } from './processes';
 import { drain, type DrainResult } from './drain';
 import { swapGap } from './swap-gap';
 import { processorThroughput } from './processor';
+import { paced } from './paced';
 import { printTable, TARGETS } from './table';
 
 const args = process.argv.slice(2);
@@ -34,6 +35,8 @@ export interface SustainedResult extends LoadResult {
   stored: number;
   lost: number;
   processorBacklogBefore: number;
+  /** The bare ceiling server under the same paced load: what the generator itself adds. */
+  ceiling: LoadResult;
 }
 
 async function main(): Promise<void> {
@@ -49,8 +52,7 @@ async function main(): Promise<void> {
 
   if (wants('ingest') || wants('sustained')) {
     const ceiling = await startNode(CEILING, { PATH: process.env.PATH, META_APP_SECRET: TENANT.metaAppSecret });
-    // BENCH_PROFILE=dir writes a V8 CPU profile of our server (open it in Chrome DevTools).
-    const ours = await startOurs({ nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : undefined });
+    const ours = await startOurs({ nodeArgs: serverNodeArgs() });
     try {
       await sleep(1000);
       const idle = memoryOf(ours.child.pid);
@@ -91,10 +93,11 @@ async function main(): Promise<void> {
         for (const rate of [2000, 4000]) {
           const backlog = await settle(ours);
           const before = await countWebhookEvents(ours.store.db);
-          log(`sustained: ${rate}/s for ${PLAN.sustainedS}s`);
-          const r = await blast(ours.child.url, gen, { connections: 100, durationS: PLAN.sustainedS, overallRate: rate });
+          log(`sustained: ${rate}/s for ${PLAN.sustainedS}s (ceiling, then ours)`);
+          const ceil = await paced(ceiling.url, gen, { ratePerSec: rate, durationS: PLAN.sustainedS, maxSockets: 100 });
+          const r = await paced(ours.child.url, gen, { ratePerSec: rate, durationS: PLAN.sustainedS, maxSockets: 100 });
           const stored = (await countWebhookEvents(ours.store.db)) - before;
-          sustained.push({ ...r, ratePerSec: rate, stored, lost: Math.max(0, r.acknowledged - stored), processorBacklogBefore: backlog });
+          sustained.push({ ...r, ratePerSec: rate, stored, lost: Math.max(0, r.acknowledged - stored), processorBacklogBefore: backlog, ceiling: ceil });
         }
         report.sustained = sustained;
         const m = memoryOf(ours.child.pid);
@@ -108,7 +111,7 @@ async function main(): Promise<void> {
 
   if (wants('drain')) {
     const limit = 1000;
-    const ours = await startOurs({ sendRatePerSecond: limit });
+    const ours = await startOurs({ sendRatePerSecond: limit, nodeArgs: serverNodeArgs() });
     try {
       log(`drain: ${PLAN.drainN} replies at a ${limit}/s limit`);
       report.drain = (await drain(ours, PLAN.drainN, limit)) satisfies DrainResult;
@@ -133,6 +136,15 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   printTable(report);
   process.stdout.write(`\nwritten: bench/results/latest.json\n`);
+}
+
+/**
+ * Node flags for our server: BENCH_PROFILE=dir writes a V8 CPU profile (open it in Chrome
+ * DevTools); BENCH_NODE_ARGS adds any others (e.g. "-r ./my-probe.js").
+ */
+function serverNodeArgs(): string[] {
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...extra];
 }
 
 /** Lets the processor work off the stored backlog so one phase does not pay for the last. Returns what was left. */

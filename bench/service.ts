@@ -25,7 +25,8 @@ export interface OurService {
 
 export async function startOurs(o: { sendRatePerSecond?: number; extraEnv?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<OurService> {
   const token = makeToken();
-  const sims = await startNode(SIMS, { PATH: process.env.PATH, BENCH_TOKEN: token });
+  const simsArgs = (process.env.BENCH_SIMS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const sims = await startNode(SIMS, { PATH: process.env.PATH, BENCH_TOKEN: token }, 30_000, simsArgs);
   const urls = sims.readyMessage as { graphUrl: string; giosgUrl: string };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-bench-'));
   const dbFile = path.join(dir, 'bot.sqlite');

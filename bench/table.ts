@@ -23,6 +23,7 @@ export function printTable(r: Record<string, any>): void {
     rows.push(['ingest: stored / acknowledged', `${r.ingest.stored} / ${r.ingest.acknowledged}  (bodies ~${r.ingest.avgBodyBytes} B, ${Math.round(r.ingest.duplicateShare * 100)} % re-deliveries)`, 'stored >= acked', mark(r.ingest.nothingLost)]);
   }
   for (const s of r.sustained ?? []) {
+    if (s.ceiling) rows.push([`sustained ${s.ratePerSec}/s: ceiling (same pacing)`, `p50 ${s.ceiling.p50Ms} ms  p99 ${s.ceiling.p99Ms} ms  max ${s.ceiling.maxMs} ms  errors ${s.ceiling.errors}`, '', '']);
     const ok = s.ratePerSec === 2000 ? s.p99Ms < 50 && s.lost === 0 && s.errors === 0 : undefined;
     rows.push([
       `sustained ${s.ratePerSec}/s for ${s.durationS}s`,

@@ -20,7 +20,14 @@ export class RelayWorker {
     const rows = await this.repo.claim(this.s.instanceId, now, this.tuning.leaseMs, this.tuning.batchSize);
     if (rows.length === 0) return false;
     // Claimed rows belong to distinct customers, so they may go in parallel.
-    await Promise.all(rows.map((r) => this.relayOne(r)));
+    const ok = await Promise.all(rows.map((r) => this.relayOne(r)));
+    // giosg's intake is idempotent on external_message_id, so marking a tick's successes
+    // together only widens a window in which a crash costs nothing.
+    await this.repo.markRelayed(
+      rows.filter((_, i) => ok[i]).map((r) => r.id),
+      this.s.instanceId,
+      this.s.clock.now(),
+    );
     return true;
   }
 
@@ -28,7 +35,8 @@ export class RelayWorker {
     await this.repo.releaseOwned(this.s.instanceId);
   }
 
-  private async relayOne(row: InboundRow): Promise<void> {
+  /** True when giosg accepted the message. */
+  private async relayOne(row: InboundRow): Promise<boolean> {
     const owner = this.s.instanceId;
     try {
       const tenant = await this.s.tenants.get(row.tenant_id);
@@ -41,8 +49,8 @@ export class RelayWorker {
         // UMI intake is idempotent on this id, so a crash after giosg accepted does not double-post.
         external_message_id: row.wa_message_id,
       });
-      await this.repo.markRelayed(row.id, owner, this.s.clock.now());
       this.s.metrics.relays.inc({ result: 'ok' });
+      return true;
     } catch (err) {
       const e = err as Error;
       const retryAfter = err instanceof GiosgError ? (err.retryAfterMs ?? 0) : 0;
@@ -50,6 +58,7 @@ export class RelayWorker {
       this.s.metrics.relays.inc({ result: err instanceof GiosgError ? err.kind : 'error' });
       this.s.logger.warn({ tenant: row.tenant_id, inbound: row.id, attempts: row.attempts + 1, retryInMs: delay, err: { name: e?.name, message: e?.message } }, 'relay to giosg failed; will retry');
       await this.repo.retryLater(row.id, owner, this.s.clock.now() + delay, e?.message ?? String(err));
+      return false;
     }
   }
 }

@@ -1,10 +1,10 @@
 // One limiter per WhatsApp phone number (Meta's throughput is per number, 80/s by
 // default), shared by every tenant row sent from this process. With a shared budget
 // (PostgreSQL, several instances) the limit holds across all instances together; without
-// one (SQLite, a single process) an in-process token bucket is enough.
-import Bottleneck from 'bottleneck';
+// one (SQLite, a single process) an in-process sliding window is enough.
 import type { SendBudgetRepo } from '../store/send-budget-repo';
 import { SendScheduler, SharedBudgetLimiter } from './shared-rate-limiter';
+import { SlidingWindowLimiter } from './sliding-window-limiter';
 
 export interface SharedBudget {
   repo: SendBudgetRepo;
@@ -12,7 +12,7 @@ export interface SharedBudget {
 }
 
 export class PhoneRateLimiters {
-  private readonly limiters = new Map<string, Bottleneck | SharedBudgetLimiter>();
+  private readonly limiters = new Map<string, SlidingWindowLimiter | SharedBudgetLimiter>();
 
   constructor(
     private readonly perSecond: number,
@@ -25,19 +25,14 @@ export class PhoneRateLimiters {
       const maxConcurrent = Math.min(this.perSecond, 64);
       l = this.shared
         ? new SharedBudgetLimiter(phoneNumberId, this.perSecond, this.shared.repo, maxConcurrent, this.shared.onError)
-        : new Bottleneck({
-            reservoir: this.perSecond,
-            reservoirRefreshAmount: this.perSecond,
-            reservoirRefreshInterval: 1000,
-            maxConcurrent,
-          });
+        : new SlidingWindowLimiter(this.perSecond, maxConcurrent);
       this.limiters.set(phoneNumberId, l);
     }
     return l;
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([...this.limiters.values()].map((l) => (l instanceof Bottleneck ? l.stop({ dropWaitingJobs: false }) : l.stop())));
+    await Promise.allSettled([...this.limiters.values()].map((l) => l.stop()));
     this.limiters.clear();
   }
 }

@@ -19,6 +19,8 @@ export class GiosgState {
   retryAfterSec = 1;
   botWebhook: string | undefined;
   private failures: { remaining: number; status: number } | undefined;
+  /** UMI intake dedupe by channel + external_message_id: a scan of umiMessages per request made the simulator, not our service, the bottleneck under load. */
+  private readonly umiByExternalId = new Map<string, UmiMessage>();
 
   constructor(
     readonly orgId: string,
@@ -39,6 +41,15 @@ export class GiosgState {
     };
     this.chats.push(chat);
     return chat;
+  }
+
+  addUmiMessage(m: UmiMessage): void {
+    this.umiMessages.push(m);
+    if (m.external_message_id !== undefined) this.umiByExternalId.set(`${m.channelId}\u0000${m.external_message_id}`, m);
+  }
+
+  umiMessageByExternalId(channelId: string, externalId: string): UmiMessage | undefined {
+    return this.umiByExternalId.get(`${channelId}\u0000${externalId}`);
   }
 
   /** The chat UMI keeps for one customer thread, opened on first use. */
@@ -76,6 +87,7 @@ export class GiosgState {
     ] as unknown[][]) {
       list.length = 0;
     }
+    this.umiByExternalId.clear();
     this.mode = 'ok';
     this.retryAfterSec = 1;
     this.botWebhook = undefined;

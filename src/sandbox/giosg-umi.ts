@@ -58,9 +58,7 @@ export function umiRouter(state: GiosgState): Router {
     const b = parseDrf(intakeBody, req.body, res);
     if (!b) return;
     if (b.external_message_id !== undefined) {
-      const seen = state.umiMessages.find(
-        (m) => m.channelId === channel.id && m.external_message_id === b.external_message_id,
-      );
+      const seen = state.umiMessageByExternalId(channel.id, b.external_message_id);
       if (seen) return void res.status(200).json(intakeAnswer(seen));
     }
     const chat = state.threadChat(channel, b.thread_id);
@@ -74,7 +72,7 @@ export function umiRouter(state: GiosgState): Router {
       external_message_id: b.external_message_id,
       at: Date.now(),
     };
-    state.umiMessages.push(msg);
+    state.addUmiMessage(msg);
     state.timeline.push({
       id: msg.id,
       type: 'msg',

@@ -82,11 +82,13 @@ export class InboundRepo {
     return result.rows.map((r) => ({ ...r, id: Number(r.id) })).sort((a, b) => a.id - b.id);
   }
 
-  async markRelayed(id: number, owner: string, now: number): Promise<void> {
+  /** One statement for a whole tick's successes: one commit instead of one per message. */
+  async markRelayed(ids: number[], owner: string, now: number): Promise<void> {
+    if (ids.length === 0) return;
     await this.db
       .updateTable('inbound_messages')
       .set({ state: 'relayed', relayed_at: now, lease_owner: null, lease_until: null, last_error: null })
-      .where('id', '=', id)
+      .where('id', 'in', ids)
       .where('lease_owner', '=', owner)
       .execute();
   }

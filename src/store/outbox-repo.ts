@@ -80,7 +80,8 @@ export class OutboxRepo {
       update outbox set state = 'sending', lease_owner = ${owner}, lease_until = ${now + leaseMs}, updated_at = ${now}
       where id in (
         select o.id from outbox o
-        where ((o.state = 'queued' and o.next_attempt_at <= ${now}) or (o.state = 'sending' and o.lease_until < ${now}))
+        where o.state in ('queued', 'sending')
+          and ((o.state = 'queued' and o.next_attempt_at <= ${now}) or (o.state = 'sending' and o.lease_until < ${now}))
           and not exists (select 1 from channel_state c where c.tenant_id = o.tenant_id and c.paused = 1)
           and not exists (
             select 1 from outbox p

@@ -1,0 +1,70 @@
+// The in-process send limiter (SQLite deployments): limit per sliding second, concurrency
+// cap, nothing dropped, errors passed through. Real timers: the limiter is about time.
+import { SlidingWindowLimiter, WINDOW_MARGIN_MS } from '../../src/outbox/sliding-window-limiter';
+
+const maxInAnyWindow = (starts: number[], windowMs: number) => {
+  const t = [...starts].sort((a, b) => a - b);
+  let best = 0;
+  for (let lo = 0, hi = 0; hi < t.length; hi++) {
+    while (t[hi] - t[lo] >= windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+};
+
+describe('SlidingWindowLimiter', () => {
+  it('starts at most perSecond jobs in any second (plus margin), runs every job once, caps concurrency', async () => {
+    const limiter = new SlidingWindowLimiter(25, 5);
+    const starts: number[] = [];
+    let active = 0;
+    let maxActive = 0;
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        limiter.schedule(async () => {
+          starts.push(performance.now());
+          active++;
+          maxActive = Math.max(maxActive, active);
+          await new Promise((r) => setTimeout(r, 3));
+          active--;
+          return i;
+        }),
+      ),
+    );
+    expect(results).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(starts).toHaveLength(60);
+    expect(maxActive).toBeLessThanOrEqual(5);
+    expect(maxInAnyWindow(starts, 1000 + WINDOW_MARGIN_MS)).toBeLessThanOrEqual(25);
+    // 60 jobs at 25 per window need three windows: the first starts at once, the last two wait.
+    const span = Math.max(...starts) - Math.min(...starts);
+    expect(span).toBeGreaterThanOrEqual(2 * (1000 + WINDOW_MARGIN_MS) - 5);
+    expect(span).toBeLessThan(4000);
+  });
+
+  it('passes a job’s rejection or throw to its caller and keeps going', async () => {
+    const limiter = new SlidingWindowLimiter(10, 2);
+    const boom = limiter.schedule(async () => {
+      throw new Error('refused');
+    });
+    const sync = limiter.schedule(() => {
+      throw new Error('sync');
+    });
+    const fine = limiter.schedule(async () => 'ok');
+    await expect(boom).rejects.toThrow('refused');
+    await expect(sync).rejects.toThrow('sync');
+    await expect(fine).resolves.toBe('ok');
+    await limiter.stop();
+  });
+
+  it('stop() waits for queued jobs instead of dropping them', async () => {
+    const limiter = new SlidingWindowLimiter(2, 2);
+    let ran = 0;
+    const jobs = Array.from({ length: 3 }, () => limiter.schedule(async () => void ran++));
+    await limiter.stop();
+    expect(ran).toBe(3);
+    await Promise.all(jobs);
+  });
+
+  it('refuses a limit below one per second', () => {
+    expect(() => new SlidingWindowLimiter(0, 1)).toThrow('perSecond');
+  });
+});

@@ -7,7 +7,14 @@ export function healthRoutes(app: Express, s: Services): void {
   });
   app.get('/readyz', async (_req, res) => {
     const db = await s.store.ping();
-    res.status(db ? 200 : 503).json({ status: db ? 'ready' : 'unready', database: db ? 'ok' : 'unreachable' });
+    const writeError = s.store.writes.failing();
+    const ready = db && !writeError;
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'unready',
+      database: db ? 'ok' : 'unreachable',
+      writes: writeError ? 'failing' : 'ok',
+      ...(writeError ? { lastWriteError: writeError } : {}),
+    });
   });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', s.metrics.registry.contentType);

@@ -131,8 +131,10 @@ export function metaWebhookFastPath(d: FastPathDeps): FastHandler {
     }
     try {
       await writer.write(tenant.id, text, s.clock.now());
+      s.store.writes.noteSuccess();
     } catch (err) {
       // Not stored means not acknowledged: Meta retries on any non-200.
+      s.store.writes.noteFailure(err);
       logStoreFailure(err);
       return reject(res, started, 503, 'store_failed', 'store_unavailable', 'The event could not be stored; retry later');
     }

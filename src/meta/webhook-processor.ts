@@ -12,6 +12,7 @@ import type { ChannelCircuit } from '../outbox/circuit';
 import type { Tenant } from '../vault/tenants';
 import { classifyMetaError, PAUSING_CLASSES, TOKEN_FIXABLE } from './error-classes';
 import { planWebhook, WebhookPlan } from './webhook-plan';
+import { isDatabaseUnavailable } from '../store/db-errors';
 
 /** account_update events that cut the channel off (DESIGN.md section 4). */
 export const CUTOFF_EVENTS = new Set(['PARTNER_APP_UNINSTALLED', 'DISABLED_UPDATE', 'ACCOUNT_DELETED', 'ACCOUNT_OFFBOARDED']);
@@ -99,6 +100,9 @@ export class WebhookProcessor {
     try {
       return await this.applyAndAct(planned);
     } catch (err) {
+      // The database itself is away (restart, disk full): no row is to blame. The tick fails,
+      // the loop retries shortly, and every row stays due.
+      if (isDatabaseUnavailable(err)) throw err;
       if (planned.length === 1) {
         await this.fail(planned[0].row, err);
         return 0;
@@ -109,6 +113,7 @@ export class WebhookProcessor {
         try {
           done += await this.applyAndAct([p]);
         } catch (e) {
+          if (isDatabaseUnavailable(e)) throw e;
           await this.fail(p.row, e);
         }
       }

@@ -73,8 +73,10 @@ export function metaWebhookRoutes(app: Express, s: Services, repo: WebhookRepo, 
     }
     try {
       await repo.insert(tenant.id, text, s.clock.now());
+      s.store.writes.noteSuccess();
     } catch (err) {
       // Not stored means not acknowledged: Meta retries on any non-200.
+      s.store.writes.noteFailure(err);
       rejected('store_failed');
       throw err;
     }

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import type { Database } from './schema';
+import { WriteHealth } from './write-health';
 
 // int8 (COUNT, BIGINT) arrives as a string by default; our values are epoch ms and ids,
 // all far below 2^53, so numbers are safe and keep both engines' rows identical.
@@ -22,6 +23,8 @@ export interface Store {
   /** SQLite only: the connection itself, for the webhook group commit (store/webhook-batch-writer.ts). */
   sqliteDb?: SqliteDatabase.Database;
   ping(): Promise<boolean>;
+  /** Outcome of the webhook receiver's writes (see write-health.ts). */
+  writes: WriteHealth;
   close(): Promise<void>;
 }
 
@@ -49,6 +52,7 @@ function openSqlite(file: string): Store {
     engine: 'sqlite',
     sqlitePath: resolved,
     sqliteDb: raw,
+    writes: new WriteHealth(),
     async ping() {
       if (closed) return false;
       try {
@@ -68,14 +72,20 @@ function openSqlite(file: string): Store {
 
 function openPostgres(url: string): Store {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
-  // An idle client losing its server must not crash the process; the pool replaces it.
+  // A client losing its server (PostgreSQL restart, failover) must not crash the process.
+  // The pool listens on idle clients only; a checked-out client between two queries (in a
+  // transaction, or LISTENing) emits 'error' with no listener, an uncaught exception. The
+  // failed query rejects anyway, and the pool drops a client that is no longer queryable
+  // when it comes back (found by test/fault/postgres-restart.test.ts).
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {
     db,
     engine: 'postgres',
     pgPool: pool,
+    writes: new WriteHealth(),
     async ping() {
       if (closed) return false;
       try {

@@ -25,6 +25,10 @@ describe('SQLite write errors (disk full)', () => {
     expect(await webhookRows(h)).toHaveLength(0);
     const metrics = await h.services.metrics.registry.getSingleMetricAsString('webhooks_total');
     expect(metrics).toMatch(/result="store_failed"} 2/);
+    // select 1 still answers, but the instance is unready while writes fail.
+    const ready = await request(h.app).get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({ status: 'unready', database: 'ok', writes: 'failing', lastWriteError: 'SQLITE_FULL' });
     // The log says why, once, without the body.
     expect(h.logs.text()).toContain('webhook not stored');
     expect(h.logs.text()).not.toContain('while full');
@@ -38,6 +42,8 @@ describe('SQLite write errors (disk full)', () => {
     expect(result.status).toBe(200);
     expect(result.attempts).toBeGreaterThan(1);
     expect(await webhookRows(h)).toHaveLength(1);
+    // A stored write makes it ready again at once.
+    expect((await request(h.app).get('/readyz')).body).toMatchObject({ status: 'ready', writes: 'ok' });
     await waitFor(() => h.giosg.umiMessages.length === 1, 'relayed once');
     expect(h.giosg.umiMessages[0].text).toBe('retried');
   });

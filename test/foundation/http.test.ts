@@ -35,7 +35,7 @@ describe('HTTP foundation', () => {
     const app = createApp(s);
     await s.store.close();
     const r = await request(app).get('/readyz').expect(503);
-    expect(r.body).toEqual({ status: 'unready', database: 'unreachable' });
+    expect(r.body).toEqual({ status: 'unready', database: 'unreachable', writes: 'ok' });
   });
 
   it('sets security headers and hides the framework', async () => {

@@ -137,6 +137,8 @@ export interface HarnessOptions {
   workers?: boolean;
   /** Store a working token as current. Default true. */
   seedToken?: boolean;
+  /** Rewrites the temporary database's URL for the service (e.g. through a TCP proxy). */
+  mapDatabaseUrl?: (url: string) => string;
 }
 
 export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
@@ -155,7 +157,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   const port = (server.address() as { port: number }).port;
   const url = `http://127.0.0.1:${port}`;
   const config = testConfig({
-    databaseUrl: db.url,
+    databaseUrl: o.mapDatabaseUrl ? o.mapDatabaseUrl(db.url) : db.url,
     publicBaseUrl: url,
     graph: { baseUrl: graph.url, version: 'v25.0' },
     giosgBaseUrl: giosg.url,

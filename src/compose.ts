@@ -1,5 +1,7 @@
 // Wires the features into one running service. Each feature exposes install(s): it adds
 // its parts to Services, registers its background workers and returns its routes.
+// First: defers Botkit's unused text recognizers before anything loads them (memory).
+import './bot/lazy-recognizers';
 import type { Config } from './config';
 import { buildServices, ServiceOverrides, Services } from './services';
 import { createApp, RouteModule } from './http/app';

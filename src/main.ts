@@ -1,4 +1,6 @@
 // Composition root: read config, open the store, seed, serve, and stop cleanly.
+// First: defers Botkit's unused text recognizers before anything loads them (memory).
+import './bot/lazy-recognizers';
 import { ConfigError, loadConfig, Config } from './config';
 import { compose } from './compose';
 import { seedFromConfig, errorSummary } from './services';

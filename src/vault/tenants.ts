@@ -78,10 +78,18 @@ export class TenantService {
   }
 
   /** Creates or refreshes the tenant described by the environment. */
+  /**
+   * Creates or replaces a tenant. Fields the input leaves out (the environment seed has no
+   * display name or Meta app name) keep what the CLI set, rather than falling back to defaults.
+   */
   async upsert(input: TenantInput): Promise<'inserted' | 'updated'> {
     const existing = await this.repo.get(input.id);
     const now = this.clock.now();
-    const row = this.toRow(input, existing ? Number(existing.created_at) : now, now);
+    const current = existing ? await this.get(input.id) : null;
+    const merged: TenantInput = current
+      ? { ...input, name: input.name !== undefined ? input.name : current.name, metaAppName: input.metaAppName !== undefined ? input.metaAppName : current.metaAppName }
+      : input;
+    const row = this.toRow(merged, existing ? Number(existing.created_at) : now, now);
     // One atomic upsert: several instances seed the same tenant when they start together.
     const outcome = await this.repo.upsert(row);
     const result = existing ? ('updated' as const) : outcome;

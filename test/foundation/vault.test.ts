@@ -198,6 +198,16 @@ describe.each(engines)('token vault on %s', (engine) => {
     expect(updated?.giosgWebhookSecret).toBe(TENANT.giosgWebhookSecret);
     expect(await tenants.upsert({ ...TENANT, name: 'Renamed' })).toBe('updated');
     expect((await tenants.get('t1'))?.name).toBe('Renamed');
+    // The environment seed (every start) has neither name nor Meta app name: what the CLI
+    // set stays, while the seeded fields are replaced.
+    await tenants.update('t1', { metaAppName: 'Acme WhatsApp App' });
+    const { name: _n, metaAppName: _a, ...seed } = { ...TENANT, name: undefined, metaAppName: undefined };
+    expect(await tenants.upsert({ ...seed, phoneNumberId: 'pn-2' })).toBe('updated');
+    const after = await tenants.get('t1');
+    expect(after).toMatchObject({ name: 'Renamed', metaAppName: 'Acme WhatsApp App', phoneNumberId: 'pn-2' });
+    // An explicit null still clears it.
+    await tenants.upsert({ ...seed, metaAppName: null });
+    expect((await tenants.get('t1'))?.metaAppName).toBeNull();
   });
 
   if (engine === 'sqlite') {

@@ -50,6 +50,7 @@ export function installChannel(s: Services): RouteModule {
   const prober = new ChannelProber(s, state, circuit, tuning);
 
   senderLoop = new PollingLoop('outbox-sender', tuning.pollMs, () => sender.tick(), s.logger);
+  sender.onSendDone = kickSender;
   const relayLoop = new PollingLoop('inbound-relay', tuning.pollMs, () => relay.tick(), s.logger);
   const processor = new WebhookProcessor(s, {
     webhooks,
@@ -87,6 +88,8 @@ export function installChannel(s: Services): RouteModule {
       stopped = true;
       await starting;
       await Promise.allSettled(loops.map((l) => l.stop()));
+      // Sends already started finish (and record Meta's answer) before we let go.
+      await sender.drain();
       await limiters.stop();
       // Give back unfinished claims so the next process need not wait for the lease.
       await Promise.allSettled([sender.releaseOwned(), relay.releaseOwned()]);

@@ -32,6 +32,7 @@ export class OutboxSender {
   private lastDepthAt = 0;
   private readonly knownTenants = new Set<string>();
   private readonly lastSuccessNoted = new Map<string, number>();
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly s: Services,
@@ -43,14 +44,37 @@ export class OutboxSender {
     private readonly tuning: ChannelTuning,
   ) {}
 
+  /** Called when a send finishes (room for another claim): wakes the loop. */
+  onSendDone: () => void = () => undefined;
+
+  /**
+   * Claims as many queue heads as there is room for and starts sending them without
+   * waiting for them: a send that hangs until its timeout (10 s) must not hold up every
+   * other customer's reply behind it. A recipient's next row is not claimable while its
+   * head is being sent, so order per customer holds.
+   */
   async tick(): Promise<boolean> {
     await this.circuit.refresh();
-    const rows = await this.outbox.claim(this.s.instanceId, this.s.clock.now(), this.tuning.leaseMs, this.tuning.batchSize);
+    const room = this.tuning.batchSize - this.inFlight.size;
+    const rows = room > 0 ? await this.outbox.claim(this.s.instanceId, this.s.clock.now(), this.tuning.leaseMs, room) : [];
     // Claimed rows are heads of distinct recipients: they may be sent in parallel.
-    await Promise.all(rows.map((r) => this.sendOne(r)));
+    for (const row of rows) {
+      const sending: Promise<void> = this.sendOne(row)
+        .catch((err) => this.s.logger.error({ outbox: row.id, err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'send bookkeeping failed; the lease will expire and the row be retried'))
+        .finally(() => {
+          this.inFlight.delete(sending);
+          this.onSendDone();
+        });
+      this.inFlight.add(sending);
+    }
     await this.circuit.resolveDrained();
     await this.refreshDepth(rows.length > 0);
     return rows.length > 0;
+  }
+
+  /** Resolves when every send started so far has finished (graceful stop). */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   async releaseOwned(): Promise<void> {

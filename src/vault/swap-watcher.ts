@@ -13,7 +13,11 @@ export class SwapWatcher implements Worker {
   readonly name = 'swap-watcher';
   private timer?: NodeJS.Timeout;
   private known?: Map<string, number>;
+  private listening?: Promise<void>;
+  /** The LISTENing connection while there is one (tests read its backend pid). */
   private listener?: pg.PoolClient;
+  /** Ends the listen loop's current wait (connection held, or the pause before reconnecting). */
+  private wake?: () => void;
   private stopped = false;
   private checking?: Promise<void>;
   private again = false;
@@ -28,22 +32,16 @@ export class SwapWatcher implements Worker {
     void this.check();
     this.timer = setInterval(() => void this.check(), this.pollMs);
     this.timer.unref();
-    if (this.s.store.pgPool) void this.listen();
+    if (this.s.store.pgPool) this.listening = this.listen();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    const l = this.listener;
-    this.listener = undefined;
-    if (l) {
-      try {
-        await l.query(`UNLISTEN ${SWAP_CHANNEL}`);
-      } catch {
-        /* connection may already be gone */
-      }
-      l.release(true);
-    }
+    // The listen loop owns its client and releases it; a client still checked out would
+    // make closing the pool wait forever (a stop right after start used to hang here).
+    this.wake?.();
+    await this.listening;
     await this.checking;
   }
 
@@ -87,26 +85,40 @@ export class SwapWatcher implements Worker {
   private async listen(): Promise<void> {
     const pool = this.s.store.pgPool!;
     while (!this.stopped) {
+      let client: pg.PoolClient | undefined;
       try {
-        const client = await pool.connect();
-        this.listener = client;
-        client.on('notification', () => void this.check());
+        client = await pool.connect();
+        if (this.stopped) break;
+        const c = client;
+        this.listener = c;
+        c.on('notification', () => void this.check());
         const lost = new Promise<void>((resolve) => {
-          client.once('error', () => resolve());
-          client.once('end', () => resolve());
+          c.once('error', () => resolve());
+          c.once('end', () => resolve());
+          this.wake = resolve;
         });
-        await client.query(`LISTEN ${SWAP_CHANNEL}`);
+        await c.query(`LISTEN ${SWAP_CHANNEL}`);
         // Anything swapped while we were not listening is picked up now.
         await this.check();
         await lost;
-        client.release(true);
-        this.listener = undefined;
         if (!this.stopped) this.s.logger.warn('swap listener lost its connection; reconnecting (the 1 s poll covers the gap)');
       } catch (err) {
-        if (this.stopped) return;
-        this.s.logger.warn({ err: errorSummary(err) }, 'swap listener lost its connection; retrying');
+        if (!this.stopped) this.s.logger.warn({ err: errorSummary(err) }, 'swap listener lost its connection; retrying');
+      } finally {
+        this.wake = undefined;
+        this.listener = undefined;
+        // Destroyed, not returned: a LISTENing connection must not serve queries.
+        client?.release(true);
       }
-      if (!this.stopped) await new Promise((r) => setTimeout(r, 1000));
+      if (this.stopped) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 1000);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = undefined;
     }
   }
 }

@@ -73,4 +73,21 @@ pgDescribe('swap watcher across instances (PostgreSQL)', () => {
     await waitFor(() => h.logs.text().includes('swap listener lost its connection'), 'the loss logged');
     for (const t of [token, next.token]) expect(h.logs.text()).not.toContain(t);
   });
+
+  it('stopping right after starting (or mid-connect) releases the LISTEN connection, so the pool can close', async () => {
+    // A stop while pool.connect() was in flight used to leave the client checked out,
+    // and closing the pool then waited forever (first PostgreSQL test of a file, in CI).
+    const { SwapWatcher: Watcher } = await import('../../src/vault/swap-watcher');
+    const store = openStore(h.db.url);
+    const services = { ...h.services, store } as typeof h.services;
+    for (let i = 0; i < 20; i++) {
+      const w = new Watcher(services, 1000);
+      w.start();
+      if (i % 2 === 1) await new Promise((r) => setTimeout(r, i));
+      await w.stop();
+    }
+    await store.close(); // hangs (test timeout) if a client was left checked out
+    expect(store.pgPool!.totalCount).toBe(0);
+  });
 });
+

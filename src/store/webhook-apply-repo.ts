@@ -4,7 +4,7 @@
 // by status, and mark the events processed. A handful of statements per batch instead of
 // several per webhook: the commit and the per-query overhead were most of the processor's
 // cost (bench/README.md).
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, OutboxState } from './schema';
 import type { Engine } from './db';
 import type { NewInbound } from './inbound-repo';
@@ -59,6 +59,19 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
   return out;
 }
 
+/**
+ * PostgreSQL: instances insert a customer's messages one transaction at a time. Otherwise
+ * instance A could take id 9 for a customer's message and commit after instance B took id
+ * 10 for the next one and committed: the relay (oldest visible message first) would then
+ * send 10 before 9. Transaction-scoped advisory locks, taken in one global order so two
+ * batches cannot deadlock; a hash collision only serializes two customers.
+ */
+async function lockCustomers(trx: Kysely<Database>, rows: NewInbound[]): Promise<void> {
+  // JSON, not the NUL-joined map key: PostgreSQL text cannot hold NUL.
+  const keys = [...new Set(rows.map((r) => JSON.stringify([r.tenantId, r.waId])))];
+  await sql`select pg_advisory_xact_lock(h) from (select hashtextextended(k, 0) as h from unnest(${keys}::text[]) as k order by h) as ordered`.execute(trx);
+}
+
 export class WebhookApplyRepo {
   constructor(
     private readonly db: Kysely<Database>,
@@ -83,7 +96,9 @@ export class WebhookApplyRepo {
       const mine = items.filter((i) => result.taken.has(i.id));
       if (mine.length === 0) return;
 
-      result.inboundAdded = await this.insertInbound(trx, mine.flatMap((i) => i.inbound), now);
+      const inbound = mine.flatMap((i) => i.inbound);
+      if (this.engine === 'postgres' && inbound.length > 0) await lockCustomers(trx, inbound);
+      result.inboundAdded = await this.insertInbound(trx, inbound, now);
       const newKeys = await this.insertStatuses(trx, mine.flatMap((i) => i.statuses), now);
 
       // Each status counts as new once, at its first occurrence (a batch can hold Meta's redelivery too).

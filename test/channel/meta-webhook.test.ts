@@ -120,7 +120,11 @@ describe.each(engines)('Meta webhook receiver (%s)', (engine) => {
     expect((await postSigned(h, payload)).status).toBe(200);
     await waitFor(async () => (await webhookRows(h)).every((r) => r.processed_at !== null), 'both processed');
     await waitFor(() => h.giosg.umiMessages.length === 1, 'relay');
-    const inbound = await h.services.store.db.selectFrom('inbound_messages').selectAll().execute();
+    // A relay tick records its successes together, just after giosg accepted them.
+    const inbound = await waitFor(async () => {
+      const rows = await h.services.store.db.selectFrom('inbound_messages').selectAll().execute();
+      return rows.every((r) => r.state === 'relayed') ? rows : undefined;
+    }, 'marked relayed');
     expect(inbound).toHaveLength(1);
     expect(inbound[0].state).toBe('relayed');
     // Our side deduped: giosg saw one intake request for that message.

@@ -22,7 +22,7 @@ export async function processorThroughput(n: number): Promise<ProcessorResult> {
     const gen = new WebhookGenerator(PHONE, TENANT.metaAppSecret);
     const now = Date.now();
     await Promise.all(Array.from({ length: n }, () => writer.write(TENANT.id, gen.next().body, now)));
-    const repo = new WebhookRepo(h.services.store.db, h.services.store.engine);
+    const repo = new WebhookRepo(h.services.store.db);
     const started = Date.now();
     h.startWorkers();
     await waitFor(async () => (await repo.countUnprocessed()) === 0, 'backlog processed', 300_000, 50);

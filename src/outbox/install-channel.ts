@@ -28,7 +28,7 @@ import { ChannelControlImpl } from './channel-control';
 export function installChannel(s: Services): RouteModule {
   const tuning = channelTuning(s.config);
   const db = s.store.db;
-  const webhooks = new WebhookRepo(db, s.store.engine);
+  const webhooks = new WebhookRepo(db);
   const inbound = new InboundRepo(db, s.store.engine);
   const outbox = new OutboxRepo(db, s.store.engine);
   const incidents = new IncidentRepo(db);

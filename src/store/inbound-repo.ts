@@ -29,35 +29,6 @@ export class InboundRepo {
     private readonly engine: Engine,
   ) {}
 
-  /** Inserts, ignoring Meta's redeliveries (unique tenant + wa_message_id). Returns how many were new. */
-  async insertMany(db: Kysely<Database>, rows: NewInbound[], now: number): Promise<number> {
-    let added = 0;
-    for (const r of rows) {
-      const res = await db
-        .insertInto('inbound_messages')
-        .values({
-          tenant_id: r.tenantId,
-          wa_message_id: r.waMessageId,
-          wa_id: r.waId,
-          profile_name: r.profileName,
-          text: r.text,
-          wa_timestamp: r.waTimestamp,
-          state: 'queued',
-          attempts: 0,
-          next_attempt_at: now,
-          last_error: null,
-          lease_owner: null,
-          lease_until: null,
-          created_at: now,
-          relayed_at: null,
-        })
-        .onConflict((oc) => oc.columns(['tenant_id', 'wa_message_id']).doNothing())
-        .executeTakeFirst();
-      added += Number(res.numInsertedOrUpdatedRows ?? 0n);
-    }
-    return added;
-  }
-
   /**
    * Leases due messages that are the oldest queued one of their customer. On PostgreSQL
    * the candidate rows are locked with SKIP LOCKED so instances never claim the same row.

@@ -2,7 +2,6 @@
 // reads and marks. Rows are never deleted here: processed_at says they are done.
 import type { Kysely } from 'kysely';
 import type { Database } from './schema';
-import type { Engine } from './db';
 
 export interface WebhookEventRow {
   id: number;
@@ -12,22 +11,7 @@ export interface WebhookEventRow {
 }
 
 export class WebhookRepo {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly engine: Engine = 'sqlite',
-  ) {}
-
-  /**
-   * Takes a stored event for the caller's transaction: false when it is already processed
-   * or another instance is processing it right now (PostgreSQL: row lock, SKIP LOCKED), so
-   * instances polling the same log do not all redo the same work. The lock ends with the
-   * transaction; a crash rolls back and the event is taken again. SQLite has one writer.
-   */
-  async takeForProcessing(trx: Kysely<Database>, id: number): Promise<boolean> {
-    let q = trx.selectFrom('webhook_events').select('id').where('id', '=', id).where('processed_at', 'is', null);
-    if (this.engine === 'postgres') q = q.forUpdate().skipLocked();
-    return (await q.executeTakeFirst()) !== undefined;
-  }
+  constructor(private readonly db: Kysely<Database>) {}
 
   /** The receiver's only write: the body exactly as Meta signed it. */
   async insert(tenantId: string, body: string, now: number): Promise<number> {
@@ -49,10 +33,6 @@ export class WebhookRepo {
       .limit(limit)
       .execute();
     return rows.map((r) => ({ ...r, id: Number(r.id) }));
-  }
-
-  async markProcessed(db: Kysely<Database>, id: number, now: number): Promise<void> {
-    await db.updateTable('webhook_events').set({ processed_at: now }).where('id', '=', id).execute();
   }
 
   async markFailed(id: number, error: string): Promise<void> {

@@ -9,8 +9,8 @@ import { validateWebhook, MessagesValue } from './webhook-schemas';
 import { inboundText } from './inbound-text';
 
 export interface StatusPlan extends StatusUpdate {
-  /** Meta's error (first of `errors`), kept for classification after the commit. */
-  error: { code: number; message: string | null; reason: string | null } | null;
+  /** Meta's error message (first of `errors`), for classifying the error after the commit. */
+  errorMessage: string | null;
 }
 
 export interface WebhookPlan {
@@ -73,7 +73,7 @@ function addMessages(plan: WebhookPlan, tenant: Tenant, v: MessagesValue): void 
       recipient: st.recipient_id ?? null,
       errorCode: err?.code ?? null,
       errorReason: err ? (err.error_data?.details ?? err.message ?? err.title ?? null) : null,
-      error: err ? { code: err.code, message: err.message ?? null, reason: err.error_data?.details ?? err.message ?? err.title ?? null } : null,
+      errorMessage: err?.message ?? null,
     });
   }
 }

@@ -151,7 +151,7 @@ export class WebhookProcessor {
       if (!o?.isNew) return;
       if (o.changed) changed = true;
       if (st.status !== 'failed') return;
-      const cls = st.error ? classifyMetaError(st.error.code, undefined, st.error.message ?? undefined) : 'message';
+      const cls = st.errorCode !== null ? classifyMetaError(st.errorCode, undefined, st.errorMessage ?? undefined) : 'message';
       if (PAUSING_CLASSES.has(cls)) {
         effects.push({ kind: 'trip', cls, fixable: TOKEN_FIXABLE.has(cls), reason: st.errorReason, code: st.errorCode });
       }

@@ -3,7 +3,8 @@
 // (PostgreSQL, several instances) the limit holds across all instances together; without
 // one (SQLite, a single process) an in-process sliding window is enough.
 import type { SendBudgetRepo } from '../store/send-budget-repo';
-import { SendScheduler, SharedBudgetLimiter } from './shared-rate-limiter';
+import type { SendScheduler } from './permit-queue';
+import { SharedBudgetLimiter } from './shared-rate-limiter';
 import { SlidingWindowLimiter } from './sliding-window-limiter';
 
 export interface SharedBudget {

@@ -4,74 +4,46 @@
 // without knowing N. Grants lapse when their window ends: a grant kept over into the next
 // second would let that second exceed the limit.
 import type { SendBudgetRepo } from '../store/send-budget-repo';
-
-export interface SendScheduler {
-  schedule<R>(fn: () => PromiseLike<R>): Promise<R>;
-}
+import { PermitQueue } from './permit-queue';
 
 const ERROR_PAUSE_MS = 250;
 const PRUNE_EVERY_MS = 60_000;
 const KEEP_WINDOWS_MS = 5 * 60_000;
 
-export class SharedBudgetLimiter implements SendScheduler {
+export class SharedBudgetLimiter extends PermitQueue {
   private permits = 0;
   private permitsLapseAt = 0;
-  private active = 0;
   private refilling = false;
   private lastPrune = 0;
-  private readonly queue: Array<() => void> = [];
-  private readonly idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly phoneNumberId: string,
     private readonly perSecond: number,
     private readonly budget: SendBudgetRepo,
-    private readonly maxConcurrent: number,
+    maxConcurrent: number,
     private readonly onError: (err: unknown) => void,
-  ) {}
-
-  schedule<R>(fn: () => PromiseLike<R>): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      this.queue.push(() => {
-        let p: PromiseLike<R>;
-        try {
-          p = fn();
-        } catch (err) {
-          p = Promise.reject(err);
-        }
-        Promise.resolve(p)
-          .then(resolve, reject)
-          .finally(() => {
-            this.active--;
-            this.pump();
-          });
-      });
-      this.pump();
-    });
+  ) {
+    super(maxConcurrent);
   }
 
-  /** Resolves once every scheduled send has run (jobs are never dropped). */
-  stop(): Promise<void> {
-    if (this.queue.length === 0 && this.active === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private pump(): void {
+  protected takePermit(): boolean {
     if (Date.now() >= this.permitsLapseAt) this.permits = 0;
-    while (this.queue.length > 0 && this.permits > 0 && this.active < this.maxConcurrent) {
-      this.permits--;
-      this.active++;
-      this.queue.shift()!();
-    }
-    if (this.queue.length > 0 && this.permits === 0 && !this.refilling) void this.refill();
-    if (this.queue.length === 0 && this.active === 0) this.idleWaiters.splice(0).forEach((r) => r());
+    if (this.permits === 0) return false;
+    this.permits--;
+    return true;
+  }
+
+  /** Out of permits with sends waiting: ask the database for the next grant. */
+  protected override waiting(): void {
+    if (Date.now() >= this.permitsLapseAt) this.permits = 0;
+    if (this.permits === 0 && !this.refilling) void this.refill();
   }
 
   private async refill(): Promise<void> {
     this.refilling = true;
     try {
       const asked = Date.now();
-      const grant = await this.budget.take(this.phoneNumberId, Math.min(this.queue.length, this.perSecond), this.perSecond);
+      const grant = await this.budget.take(this.phoneNumberId, Math.min(this.waitingCount, this.perSecond), this.perSecond);
       if (grant.granted > 0) {
         this.permits = grant.granted;
         // Measured from before the request, so a grant never outlives the database's window.

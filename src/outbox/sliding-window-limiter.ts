@@ -3,7 +3,7 @@
 // `maxConcurrent` in flight. This replaced Bottleneck, whose local datastore yields a timer
 // turn (setTimeout 0) several times per job: it started one send every ~4.5 ms, capping the
 // drain at ~250 messages/s whatever the limit (bench/README.md).
-import type { SendScheduler } from './shared-rate-limiter';
+import { PermitQueue } from './permit-queue';
 
 /**
  * Meta counts a send when it arrives, a little after we start it; a start recorded at t
@@ -12,73 +12,41 @@ import type { SendScheduler } from './shared-rate-limiter';
  */
 export const WINDOW_MARGIN_MS = 20;
 
-export class SlidingWindowLimiter implements SendScheduler {
+export class SlidingWindowLimiter extends PermitQueue {
   /** Start times of the last `perSecond` sends, oldest at `head` (a ring). */
   private readonly starts: Float64Array;
   private head = 0;
   private count = 0;
-  private active = 0;
   private timer: NodeJS.Timeout | undefined;
-  private readonly queue: Array<() => void> = [];
-  private readonly idleWaiters: Array<() => void> = [];
   private readonly windowMs: number;
 
   constructor(
-    private readonly perSecond: number,
-    private readonly maxConcurrent: number,
+    perSecond: number,
+    maxConcurrent: number,
     marginMs = WINDOW_MARGIN_MS,
     private readonly now: () => number = () => performance.now(),
   ) {
+    super(maxConcurrent);
     if (!(perSecond >= 1)) throw new Error('perSecond must be at least 1');
     this.starts = new Float64Array(Math.floor(perSecond));
     this.windowMs = 1000 + marginMs;
   }
 
-  schedule<R>(fn: () => PromiseLike<R>): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      this.queue.push(() => {
-        let p: PromiseLike<R>;
-        try {
-          p = fn();
-        } catch (err) {
-          p = Promise.reject(err);
-        }
-        Promise.resolve(p)
-          .then(resolve, reject)
-          .finally(() => {
-            this.active--;
-            this.pump();
-          });
-      });
-      this.pump();
-    });
-  }
-
-  /** Resolves once every scheduled send has run (jobs are never dropped). */
-  stop(): Promise<void> {
-    if (this.queue.length === 0 && this.active === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private pump(): void {
+  protected takePermit(): boolean {
     const cap = this.starts.length;
-    while (this.queue.length > 0 && this.active < this.maxConcurrent) {
-      const t = this.now();
-      // Forget starts that left the window.
-      while (this.count > 0 && t - this.starts[this.head] >= this.windowMs) {
-        this.head = (this.head + 1) % cap;
-        this.count--;
-      }
-      if (this.count >= cap) {
-        this.wakeAt(this.starts[this.head] + this.windowMs - t);
-        break;
-      }
-      this.starts[(this.head + this.count) % cap] = t;
-      this.count++;
-      this.active++;
-      this.queue.shift()!();
+    const t = this.now();
+    // Forget starts that left the window.
+    while (this.count > 0 && t - this.starts[this.head] >= this.windowMs) {
+      this.head = (this.head + 1) % cap;
+      this.count--;
     }
-    if (this.queue.length === 0 && this.active === 0) this.idleWaiters.splice(0).forEach((r) => r());
+    if (this.count >= cap) {
+      this.wakeAt(this.starts[this.head] + this.windowMs - t);
+      return false;
+    }
+    this.starts[(this.head + this.count) % cap] = t;
+    this.count++;
+    return true;
   }
 
   private wakeAt(inMs: number): void {

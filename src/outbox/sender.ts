@@ -24,6 +24,8 @@ import { PhoneRateLimiters } from './rate-limiters';
 import { backoffMs } from './backoff';
 
 class ChannelPausedSkip extends Error {}
+/** The row waited in the limiter past its lease and another instance has taken it over. */
+class LeaseLost extends Error {}
 
 const DEPTH_REFRESH_MS = 1000;
 const SUCCESS_NOTE_MS = 5000;
@@ -56,10 +58,11 @@ export class OutboxSender {
   async tick(): Promise<boolean> {
     await this.circuit.refresh();
     const room = this.tuning.batchSize - this.inFlight.size;
-    const rows = room > 0 ? await this.outbox.claim(this.s.instanceId, this.s.clock.now(), this.tuning.leaseMs, room) : [];
+    const claimedAt = this.s.clock.now();
+    const rows = room > 0 ? await this.outbox.claim(this.s.instanceId, claimedAt, this.tuning.leaseMs, room) : [];
     // Claimed rows are heads of distinct recipients: they may be sent in parallel.
     for (const row of rows) {
-      const sending: Promise<void> = this.sendOne(row)
+      const sending: Promise<void> = this.sendOne(row, claimedAt + this.tuning.leaseMs)
         .catch((err) => this.s.logger.error({ outbox: row.id, err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'send bookkeeping failed; the lease will expire and the row be retried'))
         .finally(() => {
           this.inFlight.delete(sending);
@@ -81,7 +84,7 @@ export class OutboxSender {
     await this.outbox.releaseOwned(this.s.instanceId, this.s.clock.now());
   }
 
-  private async sendOne(row: OutboxRow): Promise<void> {
+  private async sendOne(row: OutboxRow, leaseUntil: number): Promise<void> {
     const owner = this.s.instanceId;
     const tenant = await this.s.tenants.get(row.tenant_id);
     if (!tenant) {
@@ -93,6 +96,7 @@ export class OutboxSender {
       const { wamid } = await this.limiters.for(tenant.phoneNumberId).schedule(async () => {
         // Re-checked here: the row may have waited in the limiter while the channel paused.
         if (this.circuit.isPaused(tenant.id)) throw new ChannelPausedSkip();
+        if (!(await this.holdLease(row, leaseUntil))) throw new LeaseLost();
         const current = await this.s.vault.current(tenant.id);
         if (!current) throw new GraphError('no WhatsApp token in the vault', undefined, 190, undefined, 'No WhatsApp access token is stored for this channel', undefined);
         versionId = current.versionId;
@@ -107,9 +111,25 @@ export class OutboxSender {
     }
   }
 
+  /**
+   * A row can wait in the limiter (a busy shared budget) until its lease runs out, and
+   * another instance may then claim and send it: sending it here too would be a duplicate.
+   * With at least half the lease left nobody else can have it; otherwise the lease is
+   * renewed in the database, which fails if another instance took the row over.
+   */
+  private async holdLease(row: OutboxRow, leaseUntil: number): Promise<boolean> {
+    const now = this.s.clock.now();
+    if (leaseUntil - now >= this.tuning.leaseMs / 2) return true;
+    return this.outbox.renewLease(row.id, this.s.instanceId, now + this.tuning.leaseMs, now);
+  }
+
   private async onError(tenant: Tenant, row: OutboxRow, err: unknown, usedVersion: number | null): Promise<void> {
     const owner = this.s.instanceId;
     const now = this.s.clock.now();
+    if (err instanceof LeaseLost) {
+      this.s.logger.info({ tenant: tenant.id, outbox: row.id }, 'lease ran out while waiting for the rate limit; another instance has the row');
+      return;
+    }
     if (err instanceof ChannelPausedSkip) {
       await this.outbox.release(row.id, owner, now);
       return;

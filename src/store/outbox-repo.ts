@@ -117,6 +117,18 @@ export class OutboxRepo {
       .execute();
   }
 
+  /** Extends this process's lease on a row it is sending; false when the row is no longer ours. */
+  async renewLease(id: number, owner: string, until: number, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('outbox')
+      .set({ lease_until: until, updated_at: now })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'sending')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   /** Back to the queue without burning an attempt (the channel paused under it). */
   async release(id: number, owner: string, now: number): Promise<void> {
     await this.db

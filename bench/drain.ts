@@ -14,6 +14,12 @@ export interface DrainResult {
   limitPerSec: number;
   maxInAlignedSecond: number;
   maxInSlidingSecond: number;
+  /** The longest pause between two consecutive accepts: a stall of the simulator (or of us) bunches the accepts after it. */
+  maxGapMs: number;
+  /** How many sends came before that pause. */
+  maxGapAfterSend: number;
+  /** The simulator's own event-loop delay during the drain (its stalls delay the stamps). */
+  simulatorLoopDelay: { maxMs: number; p99Ms: number };
   limitRespected: boolean;
   durationMs: number;
 }
@@ -29,8 +35,10 @@ export async function drain(svc: OurService, queued: number, limitPerSec: number
     body: `Reply ${i}: thanks for your message, we will get back to you shortly.`,
     giosgChatId: null,
   }));
+  await svc.sims.call('loopDelayReset');
   for (let i = 0; i < rows.length; i += 1000) await outbox.enqueue(rows.slice(i, i + 1000), now);
   await waitFor(async () => ((await svc.sims.call('counts')) as { sent: number }).sent >= queued, `${queued} replies sent`, 120_000, 200);
+  const simulatorLoopDelay = (await svc.sims.call('loopDelay')) as { maxMs: number; p99Ms: number };
   // Anything sent twice would show up shortly after.
   await new Promise((r) => setTimeout(r, 500));
   const sent = await svc.sent();
@@ -48,6 +56,11 @@ export async function drain(svc: OurService, queued: number, limitPerSec: number
     sliding = Math.max(sliding, hi - lo + 1);
   }
   const maxAligned = Math.max(...aligned.values());
+  let maxGap = 0;
+  let maxGapAt = 0;
+  for (let i = 1; i < at.length; i++) {
+    if (at[i] - at[i - 1] > maxGap) [maxGap, maxGapAt] = [at[i] - at[i - 1], i];
+  }
   return {
     queued,
     sent: sent.length,
@@ -56,6 +69,9 @@ export async function drain(svc: OurService, queued: number, limitPerSec: number
     limitPerSec,
     maxInAlignedSecond: maxAligned,
     maxInSlidingSecond: sliding,
+    maxGapMs: maxGap,
+    maxGapAfterSend: maxGapAt,
+    simulatorLoopDelay,
     limitRespected: maxAligned <= limitPerSec,
     durationMs: last - first,
   };

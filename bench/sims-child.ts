@@ -2,6 +2,7 @@
 // share an event loop with the relay traffic our server sends to giosg. Driven over IPC
 // by bench/service.ts: {op:'wire', url} points the simulators at our server; {op:'sent'}
 // returns what the Graph simulator accepted (timestamps and bodies).
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startGraphSimulator } from '../src/sandbox/graph';
 import { startGiosgSimulator } from '../src/sandbox/giosg';
 import { TENANT } from '../test/helpers/harness';
@@ -11,6 +12,10 @@ async function main(): Promise<void> {
   const giosg = await startGiosgSimulator({ apiToken: TENANT.giosgApiToken, orgId: TENANT.giosgOrganizationId, botUserId: TENANT.giosgBotUserId });
   graph.addPhone({ id: TENANT.phoneNumberId, wabaId: TENANT.wabaId, displayPhoneNumber: '+358 40 1234567', verifiedName: 'Acme Oy' });
   graph.addToken({ token: process.env.BENCH_TOKEN!, appId: TENANT.metaAppId, type: 'SYSTEM_USER', scopes: ['whatsapp_business_management', 'whatsapp_business_messaging'], targetIds: [TENANT.wabaId], expiresAt: 0 });
+  // The simulator stamps each accepted send when its handler runs: a stall here bunches
+  // the stamps after it, which the drain would count as our burst. Measured, so it shows.
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   process.on('message', (m: { id: number; op: string; url?: string }) => {
     let result: unknown = null;
     if (m.op === 'wire') {
@@ -18,6 +23,10 @@ async function main(): Promise<void> {
       graph.setWebhookTarget(`${m.url}/webhooks/meta/${TENANT.id}`);
     } else if (m.op === 'sent') {
       result = graph.sent.map((s) => ({ at: s.at, body: s.body }));
+    } else if (m.op === 'loopDelayReset') {
+      loop.reset();
+    } else if (m.op === 'loopDelay') {
+      result = { maxMs: Math.round(loop.max / 1e6), p99Ms: Math.round(loop.percentile(99) / 1e5) / 10 };
     } else if (m.op === 'counts') {
       result = { sent: graph.sent.length, umiMessages: giosg.umiMessages.length };
     }

@@ -36,7 +36,7 @@ export function printTable(r: Record<string, any>): void {
     const d = r.drain as DrainResult;
     rows.push([
       `drain ${d.queued} replies, limit ${d.limitPerSec}/s`,
-      `${d.messagesPerSec} msg/s  max ${d.maxInAlignedSecond}/1s window (sliding ${d.maxInSlidingSecond})  sent ${d.sent} distinct ${d.distinctSent}`,
+      `${d.messagesPerSec} msg/s  max ${d.maxInAlignedSecond}/1s window (sliding ${d.maxInSlidingSecond}, longest pause ${d.maxGapMs} ms, simulator stalls up to ${d.simulatorLoopDelay.maxMs} ms)  sent ${d.sent} distinct ${d.distinctSent}`,
       TARGETS.drainPerSec,
       mark(d.messagesPerSec >= 950 && d.limitRespected && d.distinctSent === d.queued && d.sent === d.queued),
     ]);

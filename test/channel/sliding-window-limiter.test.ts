@@ -1,6 +1,6 @@
 // The in-process send limiter (SQLite deployments): limit per sliding second, concurrency
 // cap, nothing dropped, errors passed through. Real timers: the limiter is about time.
-import { SlidingWindowLimiter, WINDOW_MARGIN_MS } from '../../src/outbox/sliding-window-limiter';
+import { BURST_SHARE, SlidingWindowLimiter, WINDOW_MARGIN_MS } from '../../src/outbox/sliding-window-limiter';
 
 const maxInAnyWindow = (starts: number[], windowMs: number) => {
   const t = [...starts].sort((a, b) => a - b);
@@ -34,10 +34,32 @@ describe('SlidingWindowLimiter', () => {
     expect(starts).toHaveLength(60);
     expect(maxActive).toBeLessThanOrEqual(5);
     expect(maxInAnyWindow(starts, 1000 + WINDOW_MARGIN_MS)).toBeLessThanOrEqual(25);
-    // 60 jobs at 25 per window need three windows: the first starts at once, the last two wait.
+    // 60 jobs at 25 per window cannot all start within two windows.
     const span = Math.max(...starts) - Math.min(...starts);
     expect(span).toBeGreaterThanOrEqual(2 * (1000 + WINDOW_MARGIN_MS) - 5);
     expect(span).toBeLessThan(4000);
+  });
+
+  it('paces starts evenly instead of bursting a second’s worth, and keeps the rate despite the 1 ms timer grain', async () => {
+    const perSecond = 200;
+    const limiter = new SlidingWindowLimiter(perSecond, 64);
+    const starts: number[] = [];
+    await Promise.all(
+      Array.from({ length: 200 }, () =>
+        limiter.schedule(async () => {
+          starts.push(performance.now());
+          await new Promise((r) => setTimeout(r, 3));
+        }),
+      ),
+    );
+    const interval = (1000 + WINDOW_MARGIN_MS) / perSecond;
+    const burst = Math.round(perSecond * BURST_SHARE);
+    // Unpaced, all 200 would start within a few milliseconds (64 at a time).
+    expect(maxInAnyWindow(starts, 50)).toBeLessThanOrEqual(burst + Math.ceil(50 / interval) + 1);
+    const span = Math.max(...starts) - Math.min(...starts);
+    expect(span).toBeGreaterThanOrEqual((200 - burst) * interval - 5);
+    // Late timers are made up for: the rate stays near the limit, not one start per timer tick.
+    expect(199 / (span / 1000)).toBeGreaterThan(perSecond * 0.9);
   });
 
   it('passes a job’s rejection or throw to its caller and keeps going', async () => {

@@ -40,6 +40,8 @@ export async function startOurs(o: { sendRatePerSecond?: number; extraEnv?: Reco
       NODE_ENV: 'production',
       SEND_RATE_PER_SECOND: String(o.sendRatePerSecond ?? 80),
       ...o.extraEnv,
+      // Allocator settings reach our server as they would in production (README: memory).
+      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
     },
   });
   let child: Child;

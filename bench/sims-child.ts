@@ -1,11 +1,24 @@
 // The Graph and giosg simulators in their own process, so the load generator does not
 // share an event loop with the relay traffic our server sends to giosg. Driven over IPC
 // by bench/service.ts: {op:'wire', url} points the simulators at our server; {op:'sent'}
-// returns what the Graph simulator accepted (timestamps and bodies).
+// returns what the Graph simulator accepted (timestamps and bodies); the soak also drives
+// agents' replies, the admin's chat with the bot and token expiry through it.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startGraphSimulator } from '../src/sandbox/graph';
 import { startGiosgSimulator } from '../src/sandbox/giosg';
 import { TENANT } from '../test/helpers/harness';
+
+interface IpcRequest {
+  id: number;
+  op: string;
+  url?: string;
+  token?: string;
+  threadId?: string;
+  text?: string;
+  messageId?: string;
+  chatId?: string;
+  responseValue?: string;
+}
 
 async function main(): Promise<void> {
   const graph = await startGraphSimulator({ appId: TENANT.metaAppId, appSecret: TENANT.metaAppSecret, requireAppSecretProof: true });
@@ -16,10 +29,17 @@ async function main(): Promise<void> {
   // the stamps after it, which the drain would count as our burst. Measured, so it shows.
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
-  process.on('message', (m: { id: number; op: string; url?: string }) => {
+  process.on('message', (m: IpcRequest) => {
+    void handle(m).then(
+      (result) => process.send!({ id: m.id, result }),
+      (err: Error) => process.send!({ id: m.id, result: { error: err?.message ?? String(err) } }),
+    );
+  });
+  async function handle(m: IpcRequest): Promise<unknown> {
     let result: unknown = null;
     if (m.op === 'wire') {
       giosg.addUmiChannel({ id: TENANT.giosgUmiChannelId, reply_webhook_url: `${m.url}/webhooks/giosg/${TENANT.id}/replies?secret=${TENANT.giosgWebhookSecret}` });
+      giosg.setBotWebhook(`${m.url}/webhooks/giosg/${TENANT.id}?secret=${TENANT.giosgWebhookSecret}`);
       graph.setWebhookTarget(`${m.url}/webhooks/meta/${TENANT.id}`);
     } else if (m.op === 'sent') {
       result = graph.sent.map((s) => ({ at: s.at, body: s.body }));
@@ -27,11 +47,23 @@ async function main(): Promise<void> {
       loop.reset();
     } else if (m.op === 'loopDelay') {
       result = { maxMs: Math.round(loop.max / 1e6), p99Ms: Math.round(loop.percentile(99) / 1e5) / 10 };
+    } else if (m.op === 'agentReply') {
+      // The soak's agents: a reply in a customer's thread, delivered to our reply webhook.
+      const r = await giosg.agentReply({ channelId: TENANT.giosgUmiChannelId, threadId: m.threadId!, text: m.text!, messageId: m.messageId });
+      result = { status: r.status };
+    } else if (m.op === 'adminSays') {
+      result = await giosg.adminSays({ chatId: m.chatId!, text: m.text, responseValue: m.responseValue });
+    } else if (m.op === 'botMessages') {
+      result = giosg.chatMessages.filter((c) => c.chatId === m.chatId).map((c) => c.message);
+    } else if (m.op === 'expireToken') {
+      graph.expireToken(m.token!);
+    } else if (m.op === 'addToken') {
+      graph.addToken({ token: m.token!, appId: TENANT.metaAppId, type: 'SYSTEM_USER', scopes: ['whatsapp_business_management', 'whatsapp_business_messaging'], targetIds: [TENANT.wabaId], expiresAt: 0 });
     } else if (m.op === 'counts') {
       result = { sent: graph.sent.length, umiMessages: giosg.umiMessages.length };
     }
-    process.send!({ id: m.id, result });
-  });
+    return result;
+  }
   process.send!({ ready: true, port: 0, graphUrl: graph.url, giosgUrl: giosg.url });
   process.on('SIGTERM', () => {
     void Promise.allSettled([graph.close(), giosg.close()]).then(() => process.exit(0));

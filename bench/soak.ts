@@ -1,25 +1,35 @@
-// npm run soak [-- --minutes=5 --rate=500]
-// On demand, not in CI. The real service in this process (test harness: simulators on
-// loopback, a SQLite file, production timing), signed Meta webhooks at a fixed rate from
-// autocannon, agents' replies every second, and in the middle the token expires and a new
-// one is submitted through a one-time link. Checks at the end: every acknowledged webhook
-// stored, every reply sent exactly once, and memory flat (last third vs middle third).
+// npm run soak [-- --minutes=5 --rate=500 --replies=10]
+// On demand, not in CI. Our built server runs as a child process (production mode, a
+// fresh SQLite file, the simulators in a second child: the same setup as `npm run bench`),
+// so its memory is its own. Signed Meta webhooks arrive at a fixed rate from the paced
+// open-loop generator (bench/paced.ts), agents reply every second, and half-way through
+// the token expires and an admin renews it the way a real one would: "renew" in a giosg
+// chat with the bot, the one-time link from the bot's message, the new token submitted on
+// the link page. Checks at the end: every acknowledged webhook stored, every reply sent
+// exactly once, memory flat (last third vs middle third), neither token in the log.
 import './quiet';
-import autocannon from 'autocannon';
-import { startHarness, makeToken, waitFor, TENANT } from '../test/helpers/harness';
-import { issueLink, open, submit } from '../test/links/link-client';
+import { TENANT, makeToken, waitFor } from '../test/helpers/harness';
+import { open, submit } from '../test/links/link-client';
 import { countWebhookEvents } from '../src/store/webhook-batch-writer';
+import { ChannelStateRepo } from '../src/store/channel-state-repo';
 import { WebhookGenerator } from './payloads';
-import { PHONE } from './service';
+import { PHONE, startOurs, type OurService } from './service';
+import { memoryOf } from './processes';
+import { paced } from './paced';
 
 const arg = (name: string, def: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? def);
 const MINUTES = arg('minutes', 5);
 const RATE = arg('rate', 500);
 const REPLIES_PER_SEC = arg('replies', 10);
+const ADMIN_CHAT = 'soak-admin-chat';
+/** Replies go to this many customers in turn, so some customers have several queued. */
+const CUSTOMERS = 500;
+
+const log = (s: string) => process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
 async function main(): Promise<void> {
-  const h = await startHarness({ config: { logLevel: 'warn' } });
-  const log = (s: string) => process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+  const svc = await startOurs({ nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean) });
+  const sims = svc.sims;
   const durationS = Math.round(MINUTES * 60);
   const gen = new WebhookGenerator(PHONE, TENANT.metaAppSecret);
   const memory: number[] = [];
@@ -28,67 +38,118 @@ async function main(): Promise<void> {
   const replyTimer = setInterval(() => {
     for (let i = 0; i < REPLIES_PER_SEC; i++) {
       const n = replies++;
-      void h.giosg.agentReply({ channelId: TENANT.giosgUmiChannelId, threadId: `3584${String(20_000_000 + (n % 500))}`, text: `soak reply ${n}`, messageId: `soak-${n}` }).then(
-        (r) => void (r.status !== 200 && replyErrors++),
+      const threadId = `3584${String(20_000_000 + (n % CUSTOMERS))}`;
+      void sims.call('agentReply', { threadId, text: `soak reply ${n}`, messageId: `soak-${n}` }).then(
+        (r) => void ((r as { status?: number }).status !== 200 && replyErrors++),
         () => void replyErrors++,
       );
     }
   }, 1000);
-  const memTimer = setInterval(() => memory.push(process.memoryUsage().rss / 1048576), 5000);
+  const memTimer = setInterval(() => memory.push(memoryOf(svc.child.pid).rssMb), 5000);
 
-  // The swap in the middle: expire the token, wait until sending pauses, submit a new one.
-  const swap = (async () => {
-    await new Promise((r) => setTimeout(r, (durationS / 2) * 1000));
-    log('expiring the token');
-    h.graph.expireToken(h.token);
-    await waitFor(async () => (await h.services.channel!.status(TENANT.id)).paused, 'paused', 60_000, 100);
-    await new Promise((r) => setTimeout(r, 5000));
-    const token = makeToken();
-    h.graph.addToken({ token, appId: TENANT.metaAppId, type: 'SYSTEM_USER', targetIds: [TENANT.wabaId], expiresAt: 0 });
-    const link = await issueLink(h);
-    const page = await submit(h, link.path, token, await open(h, link.path));
-    log(`new token submitted: ${page.status}`);
-  })();
+  const newToken = makeToken();
+  const swap = swapHalfWay(svc, durationS, newToken);
 
-  log(`${RATE} webhooks/s for ${durationS}s, ${REPLIES_PER_SEC} replies/s`);
+  log(`${RATE} webhooks/s for ${durationS}s, ${REPLIES_PER_SEC} replies/s; server pid ${svc.child.pid}`);
   let acked = 0;
   let errors = 0;
-  // Load in one-minute slices so request pools stay small.
+  let worstP99 = 0;
+  // One-minute slices: the generator builds each slice's signed requests before it starts.
   for (let left = durationS; left > 0; left -= 60) {
     const slice = Math.min(60, left);
-    const pool = Array.from({ length: Math.ceil((RATE * slice * 1.1) / 50) * 50 }, () => {
-      const s = gen.next();
-      return { method: 'POST' as const, path: `/webhooks/meta/${TENANT.id}`, body: s.body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': s.signature } };
-    });
-    const per = pool.length / 50;
-    let k = 0;
-    const r = await autocannon({ url: h.url, connections: 50, duration: slice, overallRate: RATE, setupClient: (c: any) => c.setRequests(pool.slice(k * per, ++k * per)) });
-    acked += r['2xx'];
-    errors += r.errors + r.timeouts + r.non2xx;
-    log(`slice: ${r['2xx']} acknowledged, p99 ${r.latency.p99} ms, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB`);
+    const r = await paced(svc.child.url, gen, { ratePerSec: RATE, durationS: slice, maxSockets: 100 });
+    acked += r.acknowledged;
+    errors += r.errors;
+    worstP99 = Math.max(worstP99, r.p99Ms);
+    log(`slice: ${r.acknowledged} acknowledged, ${r.errors} errors, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, server rss ${memoryOf(svc.child.pid).rssMb} MB`);
   }
   clearInterval(replyTimer);
-  await swap;
-  await waitFor(async () => (await h.services.channel!.status(TENANT.id)).queued === 0 && h.graph.sent.length >= replies, 'replies drained', 120_000, 200).catch(() => undefined);
+  const swapResult = await swap;
+  const expected = () => replies - replyErrors;
+  await waitFor(async () => ((await sims.call('counts')) as { sent: number }).sent >= expected(), 'replies drained', 120_000, 200).catch(() => undefined);
+  // Anything sent twice would show up shortly after.
+  await new Promise((r) => setTimeout(r, 1000));
   clearInterval(memTimer);
-  const stored = await countWebhookEvents(h.services.store.db);
-  const bodies = h.graph.sent.map((m) => m.body);
+  const stored = await countWebhookEvents(svc.store.db);
+  const bodies = (await svc.sent()).map((m) => m.body);
   const distinct = new Set(bodies).size;
   const third = Math.floor(memory.length / 3);
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const middle = avg(memory.slice(third, 2 * third));
   const last = avg(memory.slice(2 * third));
+  const output = svc.child.output();
   const result = {
-    webhooks: { acknowledged: acked, stored, lost: Math.max(0, acked - stored), errors },
-    replies: { queued: replies, replyErrors, sent: bodies.length, distinct, duplicated: bodies.length - distinct, lost: replies - replyErrors - distinct },
-    memoryMb: { middleThirdAvg: Math.round(middle), lastThirdAvg: Math.round(last), flat: last <= middle * 1.2 },
-    tokenLeakedToLog: h.logs.text().includes(h.token),
+    webhooks: { acknowledged: acked, stored, lost: Math.max(0, acked - stored), errors, worstSliceP99Ms: worstP99 },
+    replies: { queued: replies, replyErrors, sent: bodies.length, distinct, duplicated: bodies.length - distinct, lost: expected() - distinct },
+    swap: swapResult,
+    serverMemoryMb: {
+      middleThirdAvg: Math.round(middle),
+      lastThirdAvg: Math.round(last),
+      max: Math.max(...memory),
+      peakSinceStart: memoryOf(svc.child.pid).hwmMb,
+      flat: last <= middle * 1.2,
+    },
+    tokenLeakedToLog: output.includes(svc.token) || output.includes(newToken),
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  await h.stop();
-  const ok = result.webhooks.lost === 0 && result.replies.duplicated === 0 && result.replies.lost === 0 && result.memoryMb.flat && !result.tokenLeakedToLog;
+  await svc.stop();
+  const ok =
+    result.webhooks.lost === 0 &&
+    result.replies.duplicated === 0 &&
+    result.replies.lost === 0 &&
+    result.swap.ok &&
+    result.serverMemoryMb.flat &&
+    !result.tokenLeakedToLog;
   process.stdout.write(ok ? 'SOAK PASSED\n' : 'SOAK FAILED\n');
   process.exit(ok ? 0 : 1);
+}
+
+/**
+ * Half-way: the token expires at Meta, sending pauses on the first auth error (replies are
+ * held), and an admin renews the token through the bot and the one-time link.
+ */
+async function swapHalfWay(svc: OurService, durationS: number, newToken: string): Promise<{ ok: boolean; pausedAfterMs?: number; resumedAfterSubmitMs?: number; detail?: string }> {
+  const sims = svc.sims;
+  const channel = new ChannelStateRepo(svc.store.db);
+  const paused = async () => (await channel.pausedTenants()).some((t) => t.tenant_id === TENANT.id);
+  try {
+    await new Promise((r) => setTimeout(r, (durationS / 2) * 1000));
+    log('expiring the token at Meta');
+    const expiredAt = Date.now();
+    await sims.call('expireToken', { token: svc.token });
+    await waitFor(paused, 'sending paused', 60_000, 100);
+    const pausedAfterMs = Date.now() - expiredAt;
+    log(`sending paused after ${pausedAfterMs} ms; replies are held`);
+    await new Promise((r) => setTimeout(r, 5000));
+    await sims.call('addToken', { token: newToken });
+
+    await sims.call('adminSays', { chatId: ADMIN_CHAT, text: 'renew' });
+    await waitFor(async () => ((await sims.call('botMessages', { chatId: ADMIN_CHAT })) as string[]).length >= 1, 'bot intro', 20_000, 100);
+    await sims.call('adminSays', { chatId: ADMIN_CHAT, responseValue: 'have_token' });
+    const linkPath = await waitFor(
+      async () => {
+        for (const m of (await sims.call('botMessages', { chatId: ADMIN_CHAT })) as string[]) {
+          const url = /https?:\/\/\S+?\/t\/[A-Za-z0-9_-]+/.exec(m)?.[0];
+          if (url) return new URL(url).pathname;
+        }
+        return null;
+      },
+      'one-time link in the chat',
+      20_000,
+      100,
+    );
+    const server = { url: svc.child.url };
+    const form = await open(server, linkPath);
+    const submittedAt = Date.now();
+    const page = await submit(server, linkPath, newToken, form);
+    if (page.status !== 200) return { ok: false, detail: `link page answered ${page.status}` };
+    await waitFor(async () => !(await paused()), 'sending resumed', 60_000, 50);
+    const resumedAfterSubmitMs = Date.now() - submittedAt;
+    log(`new token submitted on the link; sending resumed ${resumedAfterSubmitMs} ms later`);
+    return { ok: true, pausedAfterMs, resumedAfterSubmitMs };
+  } catch (err) {
+    return { ok: false, detail: (err as Error)?.message ?? String(err) };
+  }
 }
 
 main().catch((err) => {

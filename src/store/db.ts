@@ -106,12 +106,18 @@ function openPostgres(url: string): Store {
 /**
  * Kysely's SQLite driver prepares every query anew; compiling the same SQL again and again
  * was a visible share of the webhook path's CPU. Statements are reused by SQL text (safe:
- * better-sqlite3 runs them synchronously). Bounded, because multi-row inserts vary in text.
+ * better-sqlite3 runs them synchronously). Only short ones: multi-row inserts vary in
+ * length with the batch, a 500-row one holds a large compiled program in SQLite's memory,
+ * and caching every variant grew the server by ~6 MB a second under ingest (bench/README.md).
+ * Preparing those anew costs little next to running them.
  */
-function cachePreparedStatements(raw: SqliteDatabase.Database, max = 1000): void {
+export const CACHED_STATEMENT_MAX_CHARS = 2000;
+
+function cachePreparedStatements(raw: SqliteDatabase.Database, max = 500): void {
   const prepare = raw.prepare.bind(raw);
   const cache = new Map<string, SqliteDatabase.Statement>();
   (raw as { prepare: typeof raw.prepare }).prepare = ((source: string) => {
+    if (source.length > CACHED_STATEMENT_MAX_CHARS) return prepare(source);
     const hit = cache.get(source);
     if (hit) return hit;
     const stmt = prepare(source);

@@ -16,12 +16,12 @@ export async function issueLink(h: Harness, locale = 'en', adminUserId = 'admin-
   return { ...link, path, id: path.split('/').pop()! };
 }
 
-export async function open(h: Harness, path: string, cookie?: string): Promise<Page> {
+export async function open(h: Pick<Harness, 'url'>, path: string, cookie?: string): Promise<Page> {
   const res = await fetch(`${h.url}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
   return toPage(res, cookie);
 }
 
-export async function submit(h: Harness, path: string, token: string | undefined, form: { csrf?: string; cookie?: string }): Promise<Page> {
+export async function submit(h: Pick<Harness, 'url'>, path: string, token: string | undefined, form: { csrf?: string; cookie?: string }): Promise<Page> {
   const body = new URLSearchParams();
   if (form.csrf !== undefined) body.set('_csrf', form.csrf);
   if (token !== undefined) body.set('token', token);
@@ -35,7 +35,7 @@ export async function submit(h: Harness, path: string, token: string | undefined
 }
 
 /** GET the form, then POST the token with its CSRF field and cookie. */
-export async function openAndSubmit(h: Harness, path: string, token: string | undefined): Promise<Page> {
+export async function openAndSubmit(h: Pick<Harness, 'url'>, path: string, token: string | undefined): Promise<Page> {
   const form = await open(h, path);
   if (form.status !== 200) throw new Error(`form answered ${form.status}`);
   return submit(h, path, token, form);

@@ -35,6 +35,9 @@ export interface SustainedResult extends LoadResult {
   stored: number;
   lost: number;
   processorBacklogBefore: number;
+  /** Stored webhooks not yet processed when the load stopped, and how long until none were left. */
+  processorBacklogAfter: number;
+  processorCaughtUpMs: number | null;
   /** The bare ceiling server under the same paced load: what the generator itself adds. */
   ceiling: LoadResult;
 }
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
         const peakRss = peak.stop();
         acked += ourRun.acknowledged;
         const stored = await countWebhookEvents(ours.store.db);
+        const processing = await catchUp(ours);
         report.ingest = {
           ceiling: ceil,
           ours: ourRun,
@@ -85,6 +89,9 @@ async function main(): Promise<void> {
           nothingLost: stored >= acked,
           stored,
           acknowledged: acked,
+          // Acknowledging comes first under a burst; the stored log is processed after.
+          processorBacklogAfter: processing.backlog,
+          processorCaughtUpMs: processing.caughtUpMs,
         };
         report.memory = { idleRssMb: idle.rssMb, peakRssUnderIngestMb: Math.max(peakRss, memoryOf(ours.child.pid).hwmMb) };
       }
@@ -101,7 +108,17 @@ async function main(): Promise<void> {
           if (warm.errors > 0) log(`sustained warm-up: ${warm.errors} errors`);
           const r = await paced(ours.child.url, gen, { ratePerSec: rate, durationS: PLAN.sustainedS, maxSockets: 100 });
           const stored = (await countWebhookEvents(ours.store.db)) - before - warm.acknowledged;
-          sustained.push({ ...r, ratePerSec: rate, stored, lost: Math.max(0, r.acknowledged - stored), processorBacklogBefore: backlog, ceiling: ceil });
+          const processing = await catchUp(ours);
+          sustained.push({
+            ...r,
+            ratePerSec: rate,
+            stored,
+            lost: Math.max(0, r.acknowledged - stored),
+            processorBacklogBefore: backlog,
+            processorBacklogAfter: processing.backlog,
+            processorCaughtUpMs: processing.caughtUpMs,
+            ceiling: ceil,
+          });
         }
         report.sustained = sustained;
         const m = memoryOf(ours.child.pid);
@@ -149,6 +166,15 @@ async function main(): Promise<void> {
 function serverNodeArgs(): string[] {
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   return [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...extra];
+}
+
+/** The processor's backlog when a phase ends, and how long it takes to clear (null: not within 60 s). */
+async function catchUp(ours: OurService): Promise<{ backlog: number; caughtUpMs: number | null }> {
+  const repo = new WebhookRepo(ours.store.db);
+  const backlog = await repo.countUnprocessed();
+  const started = Date.now();
+  const left = await settle(ours);
+  return { backlog, caughtUpMs: left === 0 ? Date.now() - started : null };
 }
 
 /** Lets the processor work off the stored backlog so one phase does not pay for the last. Returns what was left. */

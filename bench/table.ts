@@ -12,6 +12,9 @@ export const TARGETS = {
 
 type Row = [string, string, string, string];
 
+const caughtUp = (x: { processorBacklogAfter?: number; processorCaughtUpMs?: number | null }) =>
+  `${x.processorBacklogAfter ?? '?'} stored webhooks not yet processed when the load stopped; ${x.processorCaughtUpMs === null ? 'not cleared within 60 s' : `cleared ${x.processorCaughtUpMs} ms later`}`;
+
 export function printTable(r: Record<string, any>): void {
   const rows: Row[] = [];
   const mark = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? 'PASS' : 'FAIL');
@@ -21,6 +24,7 @@ export function printTable(r: Record<string, any>): void {
     rows.push(['ingest: ours (SQLite, persist-then-ack)', lat(r.ingest.ours), '', '']);
     rows.push(['ingest_ratio (ours / ceiling)', String(r.ingest.ingestRatio), TARGETS.ingestRatio, mark(r.ingest.ingestRatio >= 0.5)]);
     rows.push(['ingest: stored / acknowledged', `${r.ingest.stored} / ${r.ingest.acknowledged}  (bodies ~${r.ingest.avgBodyBytes} B, ${Math.round(r.ingest.duplicateShare * 100)} % re-deliveries)`, 'stored >= acked', mark(r.ingest.nothingLost)]);
+    rows.push(['ingest: processing after the burst', caughtUp(r.ingest), 'info', '']);
   }
   for (const s of r.sustained ?? []) {
     if (s.ceiling) rows.push([`sustained ${s.ratePerSec}/s: ceiling (same pacing)`, `p50 ${s.ceiling.p50Ms} ms  p99 ${s.ceiling.p99Ms} ms  max ${s.ceiling.maxMs} ms  errors ${s.ceiling.errors}`, '', '']);
@@ -31,6 +35,7 @@ export function printTable(r: Record<string, any>): void {
       s.ratePerSec === 2000 ? TARGETS.sustained2000P99Ms : 'report',
       mark(ok),
     ]);
+    rows.push([`sustained ${s.ratePerSec}/s: processing`, caughtUp(s), 'info', '']);
   }
   if (r.drain) {
     const d = r.drain as DrainResult;

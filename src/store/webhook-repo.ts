@@ -8,6 +8,8 @@ export interface WebhookEventRow {
   tenant_id: string;
   body: string;
   attempts: number;
+  /** When it was stored: the processor's lag is now minus the oldest one it has not done. */
+  received_at: number;
 }
 
 export class WebhookRepo {
@@ -27,12 +29,12 @@ export class WebhookRepo {
   async unprocessed(limit: number): Promise<WebhookEventRow[]> {
     const rows = await this.db
       .selectFrom('webhook_events')
-      .select(['id', 'tenant_id', 'body', 'attempts'])
+      .select(['id', 'tenant_id', 'body', 'attempts', 'received_at'])
       .where('processed_at', 'is', null)
       .orderBy('id')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ ...r, id: Number(r.id) }));
+    return rows.map((r) => ({ ...r, id: Number(r.id), received_at: Number(r.received_at) }));
   }
 
   async markFailed(id: number, error: string): Promise<void> {

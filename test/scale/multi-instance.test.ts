@@ -345,9 +345,13 @@ scaleDescribe('three instances on one PostgreSQL', () => {
     const threads = await queueReplies('e', 300, 1, 30);
     const before = giosg.chatMessages.length;
     graph.invalidateToken(liveToken);
+    // Meta answers slowly, so every instance has claimed its own batch of heads and sent
+    // with the dead token before the first refusal pauses the channel for the others:
+    // otherwise whichever instance polls first trips it alone, and the others never send.
+    graph.setMode('slow', { latencyMs: 1500 });
     await release();
-    // Each instance claims its own batch of heads and sends with the dead token.
     await waitFor(() => inst.every((i) => i.child.output().includes('send refused; pausing the channel')), 'all three instances see the auth error', 20_000);
+    graph.setMode('ok');
     const alert = await waitFor(() => giosg.chatMessages.slice(before).find((m) => m.userId === TENANT.giosgBotUserId), 'the alert');
     const chat = giosg.chats.find((c) => c.id === alert.chatId)!;
     expect(chat.invitedTeams).toContain(TENANT.giosgAdminTeamId);

@@ -1,8 +1,9 @@
 // A phone number's send limit within one process (SQLite: the only process): never more
 // than `perSecond` sends start in any window of a second plus a margin, starts are evenly
-// paced (small bursts only), and at most `maxConcurrent` are in flight. This replaced Bottleneck, whose local datastore yields a timer
-// turn (setTimeout 0) several times per job: it started one send every ~4.5 ms, capping the
-// drain at ~250 messages/s whatever the limit (bench/README.md).
+// paced (small bursts only), and at most `maxConcurrent` are in flight. This replaced
+// Bottleneck, whose local datastore yields a timer turn (setTimeout 0) several times per
+// job: it started one send every ~4.5 ms, capping the drain at ~250 messages/s whatever
+// the limit (bench/README.md).
 import { PermitQueue } from './permit-queue';
 
 /**

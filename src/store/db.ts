@@ -111,7 +111,7 @@ function openPostgres(url: string): Store {
  * and caching every variant grew the server by ~6 MB a second under ingest (bench/README.md).
  * Preparing those anew costs little next to running them.
  */
-export const CACHED_STATEMENT_MAX_CHARS = 2000;
+const CACHED_STATEMENT_MAX_CHARS = 2000;
 
 function cachePreparedStatements(raw: SqliteDatabase.Database, max = 500): void {
   const prepare = raw.prepare.bind(raw);

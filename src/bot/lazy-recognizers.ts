@@ -5,8 +5,8 @@
 // time is the suite's Culture (language codes, in static fields), which the small base
 // package has with the same values.
 //
-// Must be imported before anything imports botkit or botbuilder-dialogs (src/bot/controller.ts
-// imports it first).
+// Must be imported before anything imports botkit or botbuilder-dialogs (src/main.ts and
+// src/compose.ts import it first).
 import Module from 'node:module';
 
 const LAZY = new Set([

@@ -77,7 +77,6 @@ export class TenantService {
     return (await this.get(input.id))!;
   }
 
-  /** Creates or refreshes the tenant described by the environment. */
   /**
    * Creates or replaces a tenant. Fields the input leaves out (the environment seed has no
    * display name or Meta app name) keep what the CLI set, rather than falling back to defaults.
@@ -85,9 +84,8 @@ export class TenantService {
   async upsert(input: TenantInput): Promise<'inserted' | 'updated'> {
     const existing = await this.repo.get(input.id);
     const now = this.clock.now();
-    const current = existing ? await this.get(input.id) : null;
-    const merged: TenantInput = current
-      ? { ...input, name: input.name !== undefined ? input.name : current.name, metaAppName: input.metaAppName !== undefined ? input.metaAppName : current.metaAppName }
+    const merged: TenantInput = existing
+      ? { ...input, name: input.name ?? existing.name, metaAppName: input.metaAppName !== undefined ? input.metaAppName : existing.meta_app_name }
       : input;
     const row = this.toRow(merged, existing ? Number(existing.created_at) : now, now);
     // One atomic upsert: several instances seed the same tenant when they start together.

@@ -91,8 +91,12 @@ export class WebhookProcessor {
       // every incoming webhook's acknowledgement behind it. While webhooks keep arriving,
       // batches are short and acknowledging comes first: the stored log absorbs a burst.
       const busy = Date.now() - this.lastIngestAt < INGEST_BUSY_MS;
-      const share = busy ? processorShare(now - rows[i].received_at) : 1;
-      await (share < 1 ? pause(Math.max(1, Math.ceil((lastBatchMs * (1 - share)) / share))) : busy ? pause(1) : yieldToIo());
+      if (busy) {
+        const share = processorShare(now - rows[i].received_at);
+        await pause(Math.max(1, Math.ceil((lastBatchMs * (1 - share)) / share)));
+      } else {
+        await yieldToIo();
+      }
       const size = busy ? BATCH_UNDER_INGEST : BATCH;
       const batch = rows.slice(i, i + size);
       i += batch.length;

@@ -27,16 +27,20 @@ export class SharedBudgetLimiter extends PermitQueue {
   }
 
   protected takePermit(): boolean {
-    if (Date.now() >= this.permitsLapseAt) this.permits = 0;
-    if (this.permits === 0) return false;
+    if (this.usablePermits() === 0) return false;
     this.permits--;
     return true;
   }
 
   /** Out of permits with sends waiting: ask the database for the next grant. */
   protected override waiting(): void {
+    if (this.usablePermits() === 0 && !this.refilling) void this.refill();
+  }
+
+  /** Permits still inside their window; a grant that outlived it is gone. */
+  private usablePermits(): number {
     if (Date.now() >= this.permitsLapseAt) this.permits = 0;
-    if (this.permits === 0 && !this.refilling) void this.refill();
+    return this.permits;
   }
 
   private async refill(): Promise<void> {

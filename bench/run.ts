@@ -11,7 +11,7 @@ import { WebhookRepo } from '../src/store/webhook-repo';
 import { countWebhookEvents } from '../src/store/webhook-batch-writer';
 import { WebhookGenerator } from './payloads';
 import { blast, type LoadResult } from './load';
-import { PHONE, startOurs, type OurService } from './service';
+import { PHONE, serverNodeArgs, startOurs, type OurService } from './service';
 import { CEILING, loadAverage, memoryOf, startNode } from './processes';
 import { drain, type DrainResult } from './drain';
 import { swapGap } from './swap-gap';
@@ -157,15 +157,6 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   printTable(report);
   process.stdout.write(`\nwritten: bench/results/latest.json\n`);
-}
-
-/**
- * Node flags for our server: BENCH_PROFILE=dir writes a V8 CPU profile (open it in Chrome
- * DevTools); BENCH_NODE_ARGS adds any others (e.g. "-r ./my-probe.js").
- */
-function serverNodeArgs(): string[] {
-  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  return [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...extra];
 }
 
 /** The processor's backlog when a phase ends, and how long it takes to clear (null: not within 60 s). */

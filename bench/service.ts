@@ -40,8 +40,6 @@ export async function startOurs(o: { sendRatePerSecond?: number; extraEnv?: Reco
       NODE_ENV: 'production',
       SEND_RATE_PER_SECOND: String(o.sendRatePerSecond ?? 80),
       ...o.extraEnv,
-      // Allocator settings reach our server as they would in production (README: memory).
-      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
     },
   });
   let child: Child;
@@ -67,4 +65,13 @@ export async function startOurs(o: { sendRatePerSecond?: number; extraEnv?: Reco
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Node flags for our server: BENCH_PROFILE=dir writes a V8 CPU profile (open it in Chrome
+ * DevTools); BENCH_NODE_ARGS adds any others (e.g. "-r ./my-probe.js").
+ */
+export function serverNodeArgs(): string[] {
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...extra];
 }

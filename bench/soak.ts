@@ -13,7 +13,7 @@ import { open, submit } from '../test/links/link-client';
 import { countWebhookEvents } from '../src/store/webhook-batch-writer';
 import { ChannelStateRepo } from '../src/store/channel-state-repo';
 import { WebhookGenerator } from './payloads';
-import { PHONE, startOurs, type OurService } from './service';
+import { PHONE, serverNodeArgs, startOurs, type OurService } from './service';
 import { memoryOf } from './processes';
 import { paced } from './paced';
 
@@ -28,7 +28,7 @@ const CUSTOMERS = 500;
 const log = (s: string) => process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
 async function main(): Promise<void> {
-  const svc = await startOurs({ nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean) });
+  const svc = await startOurs({ nodeArgs: serverNodeArgs() });
   const sims = svc.sims;
   const durationS = Math.round(MINUTES * 60);
   const gen = new WebhookGenerator(PHONE, TENANT.metaAppSecret);

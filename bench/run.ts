@@ -16,6 +16,7 @@ import { CEILING, loadAverage, memoryOf, startNode } from './processes';
 import { drain, type DrainResult } from './drain';
 import { swapGap } from './swap-gap';
 import { processorThroughput } from './processor';
+import { commitStalls } from './commit-stalls';
 import { paced } from './paced';
 import { printTable, TARGETS } from './table';
 
@@ -144,6 +145,11 @@ async function main(): Promise<void> {
   if (wants('processor')) {
     log('processor: throughput on a stored backlog');
     report.processor = await processorThroughput(quick ? 2000 : 5000);
+  }
+
+  if (wants('commit')) {
+    log('commit: group commit with checkpoints in commits, then in the thread');
+    report.commit = await commitStalls(quick ? 60_000 : 150_000, quick ? 1 : 2);
   }
 
   if (wants('swap')) {

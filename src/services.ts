@@ -62,7 +62,7 @@ export interface ServiceOverrides {
 export async function buildServices(config: Config, o: ServiceOverrides = {}): Promise<Services> {
   const logger = o.logger ?? createLogger(config.logLevel);
   const clock = o.clock ?? systemClock;
-  const store = o.store ?? openStore(config.databaseUrl);
+  const store = o.store ?? openStore(config.databaseUrl, { backgroundCheckpoints: true });
   await migrateWithRetry(store, logger);
   const box = new SecretBox(config.encryptionKeys);
   const events = new ChannelEventBus();

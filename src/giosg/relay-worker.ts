@@ -7,18 +7,38 @@ import type { InboundRepo, InboundRow } from '../store/inbound-repo';
 import type { ChannelTuning } from '../config';
 import { backoffMs } from '../outbox/backoff';
 import { GiosgError } from './client';
+import { relayRate, type IngestPressure } from '../outbox/ingest-pressure';
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** While webhooks keep arriving, a tick starts about this much of a second's relay rate at once. */
+const SLICE_MS = 50;
 
 export class RelayWorker {
+  /** How far behind the relay was at its last claim (age of the oldest message it took). */
+  private lagMs = 0;
+
   constructor(
     private readonly s: Services,
     private readonly repo: InboundRepo,
     private readonly tuning: ChannelTuning,
+    /** While webhooks keep arriving, relaying is paced (outbox/ingest-pressure.ts). */
+    private readonly pressure?: IngestPressure,
   ) {}
 
   async tick(): Promise<boolean> {
+    const started = Date.now();
+    // Under a burst, a slice of the rate its lag allows; the rest of the slice's time goes
+    // to acknowledging webhooks. Otherwise a full batch at once, as fast as giosg answers.
+    const paced = this.pressure?.busy === true;
+    const rate = relayRate(this.lagMs);
+    const limit = paced ? Math.max(1, Math.min(this.tuning.batchSize, Math.floor((rate * SLICE_MS) / 1000))) : this.tuning.batchSize;
     const now = this.s.clock.now();
-    const rows = await this.repo.claim(this.s.instanceId, now, this.tuning.leaseMs, this.tuning.batchSize);
-    if (rows.length === 0) return false;
+    const rows = await this.repo.claim(this.s.instanceId, now, this.tuning.leaseMs, limit);
+    if (rows.length === 0) {
+      this.lagMs = 0;
+      return false;
+    }
+    this.lagMs = Math.max(0, now - Math.min(...rows.map((r) => r.created_at)));
     // Claimed rows belong to distinct customers, so they may go in parallel.
     const ok = await Promise.all(rows.map((r) => this.relayOne(r)));
     // giosg's intake is idempotent on external_message_id, so marking a tick's successes
@@ -28,6 +48,7 @@ export class RelayWorker {
       this.s.instanceId,
       this.s.clock.now(),
     );
+    if (paced) await pause((rows.length / rate) * 1000 - (Date.now() - started));
     return true;
   }
 

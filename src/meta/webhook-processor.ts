@@ -13,6 +13,7 @@ import type { Tenant } from '../vault/tenants';
 import { classifyMetaError, PAUSING_CLASSES, TOKEN_FIXABLE } from './error-classes';
 import { planWebhook, WebhookPlan } from './webhook-plan';
 import { isDatabaseUnavailable } from '../store/db-errors';
+import { processorShare, type IngestPressure } from '../outbox/ingest-pressure';
 
 /** account_update events that cut the channel off (DESIGN.md section 4). */
 export const CUTOFF_EVENTS = new Set(['PARTNER_APP_UNINSTALLED', 'DISABLED_UPDATE', 'ACCOUNT_DELETED', 'ACCOUNT_OFFBOARDED']);
@@ -29,6 +30,8 @@ export interface ProcessorDeps {
   circuit: ChannelCircuit;
   kickRelay(): void;
   kickSender(): void;
+  /** While webhooks keep arriving, processing steps aside between batches (outbox/ingest-pressure.ts). */
+  pressure: IngestPressure;
 }
 
 const RETRY_FAILED_AFTER_MS = 30_000;
@@ -40,24 +43,6 @@ const BATCH_UNDER_INGEST = 25;
 
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-/** While webhooks keep arriving, acknowledging them comes first: processing may lag, storing may not. */
-const INGEST_BUSY_MS = 20;
-/**
- * The processor's share of the event loop while webhooks keep arriving, by how far it lags
- * (the oldest stored webhook it has not done). A short burst is acknowledged at full speed
- * (acknowledging alone runs at ~17k/s on the bench machine, processing alone at ~11k/s)
- * and worked off right after; a longer one gives processing more and more of the loop, so
- * the lag cannot grow past a few seconds at any rate the processor can sustain.
- */
-const LAG_GRACE_MS = 1_000;
-const LAG_FULL_SHARE_MS = 10_000;
-const MIN_SHARE = 0.25;
-
-export function processorShare(lagMs: number): number {
-  if (lagMs <= LAG_GRACE_MS) return MIN_SHARE;
-  if (lagMs >= LAG_FULL_SHARE_MS) return 1;
-  return MIN_SHARE + ((1 - MIN_SHARE) * (lagMs - LAG_GRACE_MS)) / (LAG_FULL_SHARE_MS - LAG_GRACE_MS);
-}
 
 interface Planned {
   row: WebhookEventRow;
@@ -68,17 +53,11 @@ interface Planned {
 export class WebhookProcessor {
   /** Events that failed here: skipped until their retry time so one bad row cannot spin the loop. */
   private readonly failedUntil = new Map<number, number>();
-  private lastIngestAt = 0;
 
   constructor(
     private readonly s: Services,
     private readonly d: ProcessorDeps,
   ) {}
-
-  /** Called for every stored webhook: under ingest load the processor steps aside between batches. */
-  noteIngest(): void {
-    this.lastIngestAt = Date.now();
-  }
 
   async tick(): Promise<boolean> {
     const now = this.s.clock.now();
@@ -90,7 +69,7 @@ export class WebhookProcessor {
       // better-sqlite3 is synchronous, so a batch runs in one event-loop turn and holds
       // every incoming webhook's acknowledgement behind it. While webhooks keep arriving,
       // batches are short and acknowledging comes first: the stored log absorbs a burst.
-      const busy = Date.now() - this.lastIngestAt < INGEST_BUSY_MS;
+      const busy = this.d.pressure.busy;
       if (busy) {
         const share = processorShare(now - rows[i].received_at);
         await pause(Math.max(1, Math.ceil((lastBatchMs * (1 - share)) / share)));

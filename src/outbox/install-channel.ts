@@ -19,6 +19,7 @@ import { giosgReplyRoutes } from '../giosg/reply-receiver';
 import { replyFailureNotice } from '../giosg/reply-failure-notice';
 import { channelTuning } from './tuning';
 import { PollingLoop } from './polling-loop';
+import { IngestPressure } from './ingest-pressure';
 import { ChannelCircuit } from './circuit';
 import { OutboxSender } from './sender';
 import { ChannelProber } from './prober';
@@ -46,7 +47,9 @@ export function installChannel(s: Services): RouteModule {
   const kickSender = () => senderLoop?.kick();
   const circuit = new ChannelCircuit(s, incidents, state, outbox, tuning, kickSender);
   const sender = new OutboxSender(s, outbox, statuses, state, circuit, limiters, tuning);
-  const relay = new RelayWorker(s, inbound, tuning);
+  // Acknowledging Meta's webhooks comes first; processing and relaying step aside while they arrive.
+  const pressure = new IngestPressure();
+  const relay = new RelayWorker(s, inbound, tuning, pressure);
   const prober = new ChannelProber(s, state, circuit, tuning);
 
   senderLoop = new PollingLoop('outbox-sender', tuning.pollMs, () => sender.tick(), s.logger);
@@ -58,6 +61,7 @@ export function installChannel(s: Services): RouteModule {
     circuit,
     kickRelay: () => relayLoop.kick(),
     kickSender,
+    pressure,
   });
   const processorLoop = new PollingLoop('meta-webhook-processor', tuning.pollMs, () => processor.tick(), s.logger);
   const probeLoop = new PollingLoop('channel-probe', Math.max(50, Math.min(tuning.pollMs * 10, Math.floor(tuning.probeIntervalMs / 2))), () => prober.tick(), s.logger);
@@ -104,7 +108,7 @@ export function installChannel(s: Services): RouteModule {
   });
   s.events.on('outbox.enqueued', () => kickSender());
   s.events.on('webhook.stored', () => {
-    processor.noteIngest();
+    pressure.note();
     processorLoop.kick();
   });
   s.events.on('message.failed', replyFailureNotice(s));

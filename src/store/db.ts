@@ -1,17 +1,22 @@
 // Opens the database named by DATABASE_URL: SQLite (embedded default) or PostgreSQL.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { ImmediateSqliteDialect } from './sqlite-dialect';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import type { Database } from './schema';
 import { WriteHealth } from './write-health';
+import { WalCheckpointer } from './wal-checkpoint';
 
 // int8 (COUNT, BIGINT) arrives as a string by default; our values are epoch ms and ids,
 // all far below 2^53, so numbers are safe and keep both engines' rows identical.
 pg.types.setTypeParser(20, (v) => Number(v));
 
 export type Engine = 'sqlite' | 'postgres';
+
+/** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 export interface Store {
   db: Kysely<Database>;
@@ -22,19 +27,26 @@ export interface Store {
   sqlitePath?: string;
   /** SQLite only: the connection itself, for the webhook group commit (store/webhook-batch-writer.ts). */
   sqliteDb?: SqliteDatabase.Database;
+  /** SQLite file, when opened for the service: the thread that checkpoints the WAL (wal-checkpoint.ts). */
+  checkpointer?: WalCheckpointer;
   ping(): Promise<boolean>;
   /** Outcome of the webhook receiver's writes (see write-health.ts). */
   writes: WriteHealth;
   close(): Promise<void>;
 }
 
-export function openStore(databaseUrl: string): Store {
-  if (databaseUrl.startsWith('sqlite:')) return openSqlite(databaseUrl.slice('sqlite:'.length));
+export interface StoreOptions {
+  /** SQLite file: checkpoint the WAL in a thread of its own, not inside the service's commits. */
+  backgroundCheckpoints?: boolean;
+}
+
+export function openStore(databaseUrl: string, o: StoreOptions = {}): Store {
+  if (databaseUrl.startsWith('sqlite:')) return openSqlite(databaseUrl.slice('sqlite:'.length), o);
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) return openPostgres(databaseUrl);
   throw new Error('DATABASE_URL: expected sqlite:… or postgres://…');
 }
 
-function openSqlite(file: string): Store {
+function openSqlite(file: string, o: StoreOptions): Store {
   const resolved = file === ':memory:' ? file : path.resolve(file);
   if (resolved !== ':memory:') fs.mkdirSync(path.dirname(resolved), { recursive: true });
   const raw = new SqliteDatabase(resolved);
@@ -42,16 +54,18 @@ function openSqlite(file: string): Store {
   // NORMAL in WAL mode keeps every commit durable against process crashes (kill -9);
   // only an OS crash can lose the last transactions, which Meta then re-delivers.
   raw.pragma('synchronous = NORMAL');
-  raw.pragma('busy_timeout = 5000');
+  raw.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   raw.pragma('foreign_keys = ON');
   cachePreparedStatements(raw);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
+  const checkpointer = o.backgroundCheckpoints && resolved !== ':memory:' ? WalCheckpointer.start(raw, resolved) : undefined;
   let closed = false;
   return {
     db,
     engine: 'sqlite',
     sqlitePath: resolved,
     sqliteDb: raw,
+    checkpointer,
     writes: new WriteHealth(),
     async ping() {
       if (closed) return false;
@@ -65,6 +79,7 @@ function openSqlite(file: string): Store {
     async close() {
       if (closed) return;
       closed = true;
+      await checkpointer?.stop();
       await db.destroy();
     },
   };

@@ -21,6 +21,8 @@ export interface InboundRow {
   profile_name: string | null;
   text: string;
   attempts: number;
+  /** When it was stored: the relay's lag is now minus the oldest one it claims. */
+  created_at: number;
 }
 
 export class InboundRepo {
@@ -49,8 +51,8 @@ export class InboundRepo {
         limit ${limit}
         ${lock}
       )
-      returning id, tenant_id, wa_message_id, wa_id, profile_name, text, attempts`.execute(this.db);
-    return result.rows.map((r) => ({ ...r, id: Number(r.id) })).sort((a, b) => a.id - b.id);
+      returning id, tenant_id, wa_message_id, wa_id, profile_name, text, attempts, created_at`.execute(this.db);
+    return result.rows.map((r) => ({ ...r, id: Number(r.id), created_at: Number(r.created_at) })).sort((a, b) => a.id - b.id);
   }
 
   /** One statement for a whole tick's successes: one commit instead of one per message. */

@@ -10,14 +10,27 @@
 // It also keeps the acknowledgement off Kysely's connection queue, where it would wait
 // behind whatever background work queued first.
 // PostgreSQL: one multi-row INSERT through Kysely (one statement = one atomic commit).
+//
+// Another connection may hold the file's write lock: the CLI (`npm run cli`) in another
+// process, or any tool an operator points at the file. Our commit never waits for it
+// inside SQLite's busy handler, which sleeps the whole thread (1, 2, 5, 10… ms at a time,
+// up to busy_timeout), acknowledgements, health checks and all: it tries without waiting,
+// and when the lock is taken the batch goes back to the head of the queue and is tried
+// again shortly, while the event loop keeps serving (new rows join the batch).
 import type { Kysely } from 'kysely';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { Database } from './schema';
-import type { Store } from './db';
+import { SQLITE_BUSY_TIMEOUT_MS, type Store } from './db';
 
 const INSERT_SQL = 'insert into webhook_events (tenant_id, received_at, body, processed_at, attempts, last_error) values (?, ?, ?, null, 0, null)';
 /** Event-loop turns to wait for another transaction on the SQLite connection to end before queueing behind it. */
 const MAX_TRANSACTION_WAITS = 20;
+const LOCKED_GIVE_UP_MS = 5_000;
+/** Tries in the next event-loop turns first (the lock is usually free within a millisecond), then on a timer. */
+const LOCKED_SPIN_TRIES = 200;
+const LOCKED_DELAY_MS = 2;
+
+const isLocked = (err: unknown) => String((err as { code?: unknown })?.code ?? '').startsWith('SQLITE_BUSY');
 
 export interface BatchWriterOptions {
   /** Rows per INSERT. 6 bound values per row; SQLite allows 32766 per statement. */
@@ -28,6 +41,8 @@ export interface BatchWriterOptions {
    * latency and already batches well under load.
    */
   maxWaitMs?: number;
+  /** How long a batch keeps trying while another connection holds the write lock (default 5 s, as busy_timeout). */
+  lockedGiveUpMs?: number;
 }
 
 interface Pending {
@@ -44,8 +59,12 @@ export class WebhookBatchWriter {
   private inFlight = false;
   private readonly maxBatch: number;
   private readonly maxWaitMs: number;
+  private readonly lockedGiveUpMs: number;
   /** Commits so far and rows in them, for the bench and the logs. */
-  readonly stats = { commits: 0, rows: 0, failedCommits: 0 };
+  readonly stats = { commits: 0, rows: 0, failedCommits: 0, lockedRetries: 0 };
+  /** Since when the batch at the head of the queue has found the write lock taken. */
+  private lockedSince: number | undefined;
+  private lockedTries = 0;
 
   private readonly db: Kysely<Database>;
   private readonly sqlite: SqliteDatabase | undefined;
@@ -56,6 +75,7 @@ export class WebhookBatchWriter {
     this.sqlite = store.sqliteDb;
     this.maxBatch = Math.max(1, Math.min(o.maxBatch ?? 500, 5000));
     this.maxWaitMs = Math.max(0, o.maxWaitMs ?? 0);
+    this.lockedGiveUpMs = o.lockedGiveUpMs ?? LOCKED_GIVE_UP_MS;
   }
 
   /** Resolves once the row is committed; rejects if its commit failed (then nothing of it is stored). */
@@ -76,7 +96,12 @@ export class WebhookBatchWriter {
     // grows with load by itself.
     if (this.scheduled || this.inFlight) return;
     this.scheduled = true;
-    if (this.maxWaitMs > 0) setTimeout(() => void this.flush(), this.maxWaitMs);
+    if (this.lockedSince !== undefined) {
+      // The write lock was taken: try again next turn, then back off a little, so a long
+      // transaction elsewhere is not met with a busy loop.
+      if (this.lockedTries < LOCKED_SPIN_TRIES) setImmediate(() => void this.flush());
+      else setTimeout(() => void this.flush(), LOCKED_DELAY_MS);
+    } else if (this.maxWaitMs > 0) setTimeout(() => void this.flush(), this.maxWaitMs);
     else setImmediate(() => void this.flush());
   }
 
@@ -88,10 +113,20 @@ export class WebhookBatchWriter {
     this.queue = batch === this.queue ? [] : this.queue.slice(this.maxBatch);
     try {
       await this.insert(batch);
+      this.lockedSince = undefined;
+      this.lockedTries = 0;
       this.stats.commits++;
       this.stats.rows += batch.length;
       for (const p of batch) p.resolve();
     } catch (err) {
+      if (isLocked(err) && this.keepTrying()) {
+        // Nothing of it was written: back to the head of the queue, in the same order.
+        this.stats.lockedRetries++;
+        this.queue = batch.concat(this.queue);
+        return;
+      }
+      this.lockedSince = undefined;
+      this.lockedTries = 0;
       this.stats.failedCommits++;
       if (batch.length === 1) batch[0].reject(err);
       // A failed batch is retried row by row, so one row the database refuses cannot take
@@ -101,6 +136,13 @@ export class WebhookBatchWriter {
       this.inFlight = false;
       if (this.queue.length > 0) this.schedule();
     }
+  }
+
+  private keepTrying(): boolean {
+    const now = Date.now();
+    this.lockedSince ??= now;
+    this.lockedTries++;
+    return now - this.lockedSince < this.lockedGiveUpMs;
   }
 
   private async oneByOne(batch: Pending[]): Promise<void> {
@@ -145,7 +187,14 @@ export class WebhookBatchWriter {
         for (const p of rows) stmt.run(p.tenantId, p.receivedAt, p.body);
       });
     }
-    this.insertMany(batch);
+    // No waiting inside SQLite (see the top of this file); restored at once, because the
+    // connection's other users (Kysely) do want to wait for the lock.
+    raw.pragma('busy_timeout = 0');
+    try {
+      this.insertMany(batch);
+    } finally {
+      raw.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 // The processor's share of the event loop while webhooks keep arriving: acknowledging comes
 // first during a short burst, and the share grows with the lag so processing catches up.
-import { processorShare } from '../../src/meta/webhook-processor';
+import { processorShare } from '../../src/outbox/ingest-pressure';
 
 describe('processorShare', () => {
   it('gives processing a quarter of the loop while it lags by a second or less', () => {

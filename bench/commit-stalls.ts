@@ -16,13 +16,24 @@ export interface CommitStallRun {
   usPerRow: number;
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** Largest WAL file seen during the run (sampled every 3,000 rows): it must not keep growing. */
+  walMaxMb: number;
 }
 
 const BODY = JSON.stringify({ object: 'whatsapp_business_account', pad: 'x'.repeat(1250) });
 
 async function once(rows: number, thread: boolean): Promise<CommitStallRun> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-commit-'));
-  const store = openStore(`sqlite:${path.join(dir, 'bot.sqlite')}`, { backgroundCheckpoints: thread });
+  const file = path.join(dir, 'bot.sqlite');
+  const store = openStore(`sqlite:${file}`, { backgroundCheckpoints: thread });
+  let walMax = 0;
+  const sampleWal = () => {
+    try {
+      walMax = Math.max(walMax, fs.statSync(`${file}-wal`).size);
+    } catch {
+      // no WAL yet
+    }
+  };
   try {
     await migrateToLatest(store.db, 'sqlite');
     const writer = new WebhookBatchWriter(store);
@@ -31,6 +42,7 @@ async function once(rows: number, thread: boolean): Promise<CommitStallRun> {
     const started = process.hrtime.bigint();
     for (let i = 0; i < rows; i += 30) {
       await Promise.all(Array.from({ length: 30 }, () => writer.write('bench', BODY, Date.now())));
+      if (i % 3000 === 0) sampleWal();
     }
     const ns = Number(process.hrtime.bigint() - started);
     delay.disable();
@@ -40,6 +52,7 @@ async function once(rows: number, thread: boolean): Promise<CommitStallRun> {
       usPerRow: Math.round(ns / rows / 100) / 10,
       loopDelayP99Ms: Math.round(delay.percentile(99) / 1e4) / 100,
       loopDelayMaxMs: Math.round(delay.max / 1e4) / 100,
+      walMaxMb: Math.round(walMax / 1e5) / 10,
     };
   } finally {
     await store.close();

@@ -48,7 +48,7 @@ export function printTable(r: Record<string, any>): void {
   }
   if (r.processor) rows.push(['processor (stored webhooks → work, alone)', `${r.processor.perSec} webhooks/s  (${r.processor.webhooks} in ${r.processor.ms} ms)`, 'info: sustainable rate', '']);
   for (const c of r.commit ?? []) {
-    rows.push([`group commit, WAL checkpoints ${c.checkpoints}`, `${c.usPerRow} µs/row  event-loop delay p99 ${c.loopDelayP99Ms} ms  max ${c.loopDelayMaxMs} ms  (${c.rows} rows of 1.3 KB)`, 'info', '']);
+    rows.push([`group commit, WAL checkpoints ${c.checkpoints}`, `${c.usPerRow} µs/row  event-loop delay p99 ${c.loopDelayP99Ms} ms  max ${c.loopDelayMaxMs} ms  WAL up to ${c.walMaxMb} MB  (${c.rows} rows of 1.3 KB)`, 'info', '']);
   }
   if (r.swap) rows.push(['swap_gap_ms (median)', `${r.swap.medianMs}  (runs ${r.swap.runsMs.join(', ')})`, TARGETS.swapGapMs, mark(r.swap.medianMs < 1000)]);
   if (r.memory) {

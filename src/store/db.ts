@@ -7,7 +7,7 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import type { Database } from './schema';
 import { WriteHealth } from './write-health';
-import { WalCheckpointer } from './wal-checkpoint';
+import { WalCheckpointer, type CheckpointOptions } from './wal-checkpoint';
 
 // int8 (COUNT, BIGINT) arrives as a string by default; our values are epoch ms and ids,
 // all far below 2^53, so numbers are safe and keep both engines' rows identical.
@@ -36,8 +36,8 @@ export interface Store {
 }
 
 export interface StoreOptions {
-  /** SQLite file: checkpoint the WAL in a thread of its own, not inside the service's commits. */
-  backgroundCheckpoints?: boolean;
+  /** SQLite file: checkpoint the WAL in a thread of its own, not inside the service's commits (options: tests). */
+  backgroundCheckpoints?: boolean | CheckpointOptions;
 }
 
 export function openStore(databaseUrl: string, o: StoreOptions = {}): Store {
@@ -58,7 +58,7 @@ function openSqlite(file: string, o: StoreOptions): Store {
   raw.pragma('foreign_keys = ON');
   cachePreparedStatements(raw);
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
-  const checkpointer = o.backgroundCheckpoints && resolved !== ':memory:' ? WalCheckpointer.start(raw, resolved) : undefined;
+  const checkpointer = o.backgroundCheckpoints && resolved !== ':memory:' ? WalCheckpointer.start(raw, resolved, o.backgroundCheckpoints === true ? {} : o.backgroundCheckpoints) : undefined;
   let closed = false;
   return {
     db,

@@ -1,11 +1,22 @@
 // WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside whichever
-// commit crosses the threshold (1000 pages, ~4 MB): it copies the WAL into the database
-// file and syncs it, milliseconds during which the thread does nothing else. Under a burst
-// of webhooks that is several times a second, inside the commits that acknowledge them.
-// So the service's connection turns it off and a small worker thread with a connection of
-// its own checkpoints on a timer. PASSIVE neither waits for nor blocks the writer or the
-// readers (what it cannot copy yet is copied next time), so the event loop never waits
-// for it. If the thread dies, the connection takes automatic checkpoints back.
+// commit takes the WAL past 1000 pages (~4 MB): it copies the WAL into the database file
+// and syncs it, ~10 ms during which the thread does nothing else; under a burst of webhooks
+// that is several times a second, inside the commits that acknowledge them. So the service's
+// connection turns it off, and a small worker thread with a connection of its own does it:
+//
+// - every 100 ms a PASSIVE checkpoint copies what it can; it never waits for, nor blocks,
+//   the writer or the readers;
+// - once the WAL holds more than 4,000 pages (~16 MB), a RESTART checkpoint, right after a
+//   PASSIVE one so little is left to copy. The WAL only starts over when a checkpoint has
+//   reached its end before the next write, which PASSIVE never does while commits keep
+//   coming (measured: the WAL grew to 256 MB in 30 s at 4,000 webhooks/s). RESTART holds
+//   new writers back for the few milliseconds it needs; the webhook group commit retries
+//   around it without sleeping (webhook-batch-writer.ts).
+//
+// RESTART can lose the race for the lock to a writer that commits back to back (a bulk
+// load): if the WAL still passes 16,000 pages (~64 MB), the connection checkpoints for
+// itself again (one commit pays, then the WAL starts over) until it is small again. If the
+// thread dies, the connection takes automatic checkpoints back for good.
 //
 // The thread's code is a string evaluated in the worker, not a module of ours: a worker
 // cannot load TypeScript, and this way it runs the same under ts-jest and from dist/.
@@ -19,10 +30,16 @@ const THREAD_CODE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
+db.pragma('busy_timeout = ' + workerData.restartWaitMs);
 const checkpoint = () => {
   try {
-    const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
-    parentPort.postMessage({ ok: true, walFrames: r.log, copied: r.checkpointed });
+    let r = db.pragma('wal_checkpoint(PASSIVE)')[0];
+    let restarted = false;
+    if (r.log >= workerData.restartPages) {
+      r = db.pragma('wal_checkpoint(RESTART)')[0];
+      restarted = r.busy === 0;
+    }
+    parentPort.postMessage({ ok: true, walFrames: r.log, copied: r.checkpointed, restarted });
   } catch (e) {
     parentPort.postMessage({ ok: false, code: e && e.code, message: e && e.message });
   }
@@ -37,9 +54,24 @@ parentPort.on('message', (m) => {
 });
 `;
 
+export interface CheckpointOptions {
+  /** How often the thread checkpoints (PASSIVE). */
+  everyMs?: number;
+  /** WAL size in pages from which the thread also runs a RESTART checkpoint. */
+  restartPages?: number;
+  /** How long a RESTART waits in the thread for the writer to finish. */
+  restartWaitMs?: number;
+  /** WAL size in pages from which the connection checkpoints for itself again, until it is below restartPages. */
+  fallbackPages?: number;
+}
+
 export interface CheckpointStats {
   runs: number;
   failures: number;
+  /** RESTART checkpoints that reached the end of the WAL: the next write starts it over. */
+  restarts: number;
+  /** Times the WAL passed fallbackPages and the connection checkpointed for itself. */
+  fallbacks: number;
   /** Frames in the WAL at the last run, and how many of them were in the database file after it. */
   walFrames: number;
   copied: number;
@@ -47,19 +79,23 @@ export interface CheckpointStats {
 }
 
 export class WalCheckpointer {
-  readonly stats: CheckpointStats = { runs: 0, failures: 0, walFrames: 0, copied: 0 };
+  readonly stats: CheckpointStats = { runs: 0, failures: 0, restarts: 0, fallbacks: 0, walFrames: 0, copied: 0 };
+  private selfCheckpointing = false;
   private stopped = false;
   private readonly exited: Promise<void>;
 
   private constructor(
     private readonly raw: SqliteDatabase,
     private readonly worker: Worker,
+    private readonly limits: { restartPages: number; fallbackPages: number },
   ) {
-    worker.on('message', (m: { ok: boolean; walFrames?: number; copied?: number; code?: string; message?: string }) => {
+    worker.on('message', (m: { ok: boolean; walFrames?: number; copied?: number; restarted?: boolean; code?: string; message?: string }) => {
       this.stats.runs++;
       if (m.ok) {
         this.stats.walFrames = m.walFrames ?? 0;
         this.stats.copied = m.copied ?? 0;
+        if (m.restarted) this.stats.restarts++;
+        this.bound(this.stats.walFrames);
       } else {
         // Disk trouble: the service's own writes report it (readiness, 503s); a missed
         // checkpoint is simply done at the next run.
@@ -71,27 +107,36 @@ export class WalCheckpointer {
     worker.on('error', () => undefined);
     this.exited = new Promise<void>((resolve) =>
       worker.once('exit', () => {
-        if (!this.stopped) setAutoCheckpoint(this.raw, true);
+        if (!this.stopped && this.raw.open) setAutoCheckpoint(this.raw, true);
         resolve();
       }),
     );
   }
 
-  /** Starts the thread for the database file behind `raw` and turns off its automatic checkpoints. */
-  static start(raw: SqliteDatabase, file: string, everyMs = 500): WalCheckpointer {
-    const worker = new Worker(THREAD_CODE, { eval: true, workerData: { file, everyMs, driver: require.resolve('better-sqlite3') } });
+  private bound(walFrames: number): void {
+    if (this.stopped || !this.raw.open) return;
+    if (!this.selfCheckpointing && walFrames >= this.limits.fallbackPages) {
+      this.selfCheckpointing = true;
+      this.stats.fallbacks++;
+      setAutoCheckpoint(this.raw, true);
+    } else if (this.selfCheckpointing && walFrames < this.limits.restartPages) {
+      this.selfCheckpointing = false;
+      setAutoCheckpoint(this.raw, false);
+    }
+  }
+
+  /** Starts the thread for the database file behind `raw` and turns off the connection's automatic checkpoints. */
+  static start(raw: SqliteDatabase, file: string, o: CheckpointOptions = {}): WalCheckpointer {
+    const restartPages = o.restartPages ?? 4000;
+    const workerData = { file, driver: require.resolve('better-sqlite3'), everyMs: o.everyMs ?? 100, restartPages, restartWaitMs: o.restartWaitMs ?? 1000 };
+    const worker = new Worker(THREAD_CODE, { eval: true, workerData });
     // The thread alone must not keep the process alive (a test or CLI that forgets close()).
     worker.unref();
     setAutoCheckpoint(raw, false);
-    return new WalCheckpointer(raw, worker);
+    return new WalCheckpointer(raw, worker, { restartPages, fallbackPages: o.fallbackPages ?? 4 * restartPages });
   }
 
-  /** Whether automatic checkpoints are off on the service's connection (the thread is doing them). */
-  get running(): boolean {
-    return Number(this.raw.open ? this.raw.pragma('wal_autocheckpoint', { simple: true }) : -1) === 0;
-  }
-
-  /** A last checkpoint, then the thread ends. The connection gets its automatic checkpoints back. */
+  /** A last checkpoint, then the thread ends; the connection gets its automatic checkpoints back. */
   async stop(): Promise<void> {
     if (this.stopped) return this.exited;
     this.stopped = true;

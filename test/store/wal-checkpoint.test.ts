@@ -2,6 +2,7 @@
 // connection has automatic checkpoints off, the thread copies the WAL into the database file,
 // the WAL stops growing, and if the thread goes away the connection checkpoints again itself.
 import fs from 'node:fs';
+import SqliteDatabase from 'better-sqlite3';
 import { openStore, type Store } from '../../src/store/db';
 import { migrateToLatest } from '../../src/store/migrations';
 import { tempDatabase, waitFor, type TempDb } from '../helpers/harness';
@@ -36,7 +37,6 @@ describe('WAL checkpoints in a thread', () => {
     await migrateToLatest(store.db, 'sqlite');
     expect(store.checkpointer).toBeDefined();
     expect(autoCheckpointPages(store)).toBe(0);
-    expect(store.checkpointer!.running).toBe(true);
 
     // ~12 MB: three times the 1000-page threshold at which SQLite would checkpoint inside a commit.
     await writeRows(store, 3000, 4000);
@@ -56,6 +56,45 @@ describe('WAL checkpoints in a thread', () => {
     const rows = await store.db.selectFrom('webhook_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(Number(rows.n)).toBe(6000);
   }, 60_000);
+
+  test('while writes keep coming, RESTART checkpoints start the WAL over', async () => {
+    // Small limits so the test needs little data: restart from 500 pages (2 MB).
+    store = openStore(db.url, { backgroundCheckpoints: { everyMs: 20, restartPages: 500 } });
+    await migrateToLatest(store.db, 'sqlite');
+    let walMax = 0;
+    for (let round = 0; round < 60; round++) {
+      await writeRows(store, 100, 4000);
+      walMax = Math.max(walMax, walBytes(db.file!));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // 24 MB written without a pause long enough for PASSIVE alone to reach the end.
+    expect(store.checkpointer!.stats.restarts).toBeGreaterThan(0);
+    expect(walMax).toBeLessThan(12_000_000);
+    expect(store.checkpointer!.stats.fallbacks).toBe(0);
+  }, 60_000);
+
+  test('a WAL the thread cannot bring down makes the connection checkpoint for itself, until it is small again', async () => {
+    store = openStore(db.url, { backgroundCheckpoints: { everyMs: 20, restartPages: 200, fallbackPages: 400, restartWaitMs: 10 } });
+    await migrateToLatest(store.db, 'sqlite');
+    // A reader that stays in one snapshot: no checkpoint can copy past it, nor restart the WAL.
+    const reader = new SqliteDatabase(db.file!);
+    reader.exec('begin');
+    reader.prepare('select count(*) from webhook_events').get();
+    try {
+      await writeRows(store, 500, 4000); // ~500 pages
+      await waitFor(() => store!.checkpointer!.stats.fallbacks > 0, 'fallback to the connection', 5_000, 10);
+      expect(autoCheckpointPages(store)).toBe(1000);
+    } finally {
+      reader.exec('commit');
+      reader.close();
+    }
+    // With the reader gone, commits checkpoint and the WAL starts over; the thread takes over again.
+    await writeRows(store, 10, 4000);
+    await waitFor(async () => {
+      await writeRows(store!, 1, 100);
+      return autoCheckpointPages(store!) === 0;
+    }, 'thread in charge again', 10_000, 30);
+  }, 30_000);
 
   test('close stops the thread and gives the connection its automatic checkpoints back', async () => {
     store = openStore(db.url, { backgroundCheckpoints: true });

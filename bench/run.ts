@@ -17,6 +17,7 @@ import { drain, type DrainResult } from './drain';
 import { swapGap } from './swap-gap';
 import { processorThroughput } from './processor';
 import { commitStalls } from './commit-stalls';
+import { httpClientCost } from './http-client';
 import { paced } from './paced';
 import { printTable, TARGETS } from './table';
 
@@ -150,6 +151,11 @@ async function main(): Promise<void> {
   if (wants('commit')) {
     log('commit: group commit with checkpoints in commits, then in the thread');
     report.commit = await commitStalls(quick ? 60_000 : 150_000, quick ? 1 : 2);
+  }
+
+  if (wants('client')) {
+    log('client: CPU per HTTP request, axios and undici');
+    report.httpClient = await httpClientCost(quick ? 5_000 : 20_000, 2);
   }
 
   if (wants('swap')) {

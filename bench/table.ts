@@ -50,6 +50,9 @@ export function printTable(r: Record<string, any>): void {
   for (const c of r.commit ?? []) {
     rows.push([`group commit, WAL checkpoints ${c.checkpoints}`, `${c.usPerRow} µs/row  event-loop delay p99 ${c.loopDelayP99Ms} ms  max ${c.loopDelayMaxMs} ms  WAL up to ${c.walMaxMb} MB  (${c.rows} rows of 1.3 KB)`, 'info', '']);
   }
+  for (const c of r.httpClient ?? []) {
+    rows.push([`HTTP client ${c.client} (client + local server)`, `${c.cpuUsPerRequest} µs CPU/request  (${c.requests} requests in ${c.wallMs} ms)`, 'info', '']);
+  }
   if (r.swap) rows.push(['swap_gap_ms (median)', `${r.swap.medianMs}  (runs ${r.swap.runsMs.join(', ')})`, TARGETS.swapGapMs, mark(r.swap.medianMs < 1000)]);
   if (r.memory) {
     const peak = Math.max(r.memory.peakRssUnderIngestMb ?? 0, r.memory.peakRssOverallMb ?? 0);

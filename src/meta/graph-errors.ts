@@ -1,5 +1,6 @@
 // Errors raised by the Graph client. They carry Meta's code and our class but never the
-// request (axios errors embed the Authorization header and would leak the token if logged).
+// request (HTTP client errors can embed the request's headers, Authorization included, and
+// would leak the token if logged).
 import { classifyMetaError, ErrorClass } from './error-classes';
 
 export class GraphError extends Error {

@@ -10,8 +10,10 @@
 //   PASSIVE one so little is left to copy. The WAL only starts over when a checkpoint has
 //   reached its end before the next write, which PASSIVE never does while commits keep
 //   coming (measured: the WAL grew to 256 MB in 30 s at 4,000 webhooks/s). RESTART holds
-//   new writers back for the few milliseconds it needs; the webhook group commit retries
-//   around it without sleeping (webhook-batch-writer.ts).
+//   new writers back for as long as it is pending, including while it waits (sleeping in
+//   SQLite's busy handler) for the writer and the readers: so it waits 10 ms at most and
+//   otherwise gives up until the next run. The webhook group commit retries around it
+//   without sleeping (webhook-batch-writer.ts); other writes wait those milliseconds.
 //
 // RESTART can lose the race for the lock to a writer that commits back to back (a bulk
 // load): if the WAL still passes 16,000 pages (~64 MB), the connection checkpoints for
@@ -128,7 +130,7 @@ export class WalCheckpointer {
   /** Starts the thread for the database file behind `raw` and turns off the connection's automatic checkpoints. */
   static start(raw: SqliteDatabase, file: string, o: CheckpointOptions = {}): WalCheckpointer {
     const restartPages = o.restartPages ?? 4000;
-    const workerData = { file, driver: require.resolve('better-sqlite3'), everyMs: o.everyMs ?? 100, restartPages, restartWaitMs: o.restartWaitMs ?? 1000 };
+    const workerData = { file, driver: require.resolve('better-sqlite3'), everyMs: o.everyMs ?? 100, restartPages, restartWaitMs: o.restartWaitMs ?? 10 };
     const worker = new Worker(THREAD_CODE, { eval: true, workerData });
     // The thread alone must not keep the process alive (a test or CLI that forgets close()).
     worker.unref();

@@ -44,7 +44,7 @@ describe('relay pacing under ingest', () => {
 
   const relay = (pressure: IngestPressure) => new RelayWorker(h.services, new InboundRepo(h.services.store.db, h.services.store.engine), channelTuning(h.services.config), pressure);
 
-  test('the rate grows with the lag, from 250/s when up to date', () => {
+  test('the rate grows with the lag, from 500/s when up to date', () => {
     expect(relayRate(0)).toBe(RELAY_MIN_RATE);
     expect(relayRate(-100)).toBe(RELAY_MIN_RATE);
     expect(relayRate(1_000)).toBe(2 * RELAY_MIN_RATE);
@@ -57,22 +57,24 @@ describe('relay pacing under ingest', () => {
     const started = performance.now();
     expect(await worker.tick()).toBe(true);
     const tookMs = performance.now() - started;
-    // Up to date: 250/s, so a 50 ms slice is 12 messages...
-    expect(h.giosg.umiMessages).toHaveLength(12);
-    // ...and the tick lasts at least as long as 12 messages at 250/s take.
-    expect(tookMs).toBeGreaterThanOrEqual(12 * (1000 / RELAY_MIN_RATE) - 2);
+    // Up to date: 500/s, so a 50 ms slice is 25 messages...
+    const slice = Math.floor(RELAY_MIN_RATE * 0.05);
+    expect(slice).toBe(25);
+    expect(h.giosg.umiMessages).toHaveLength(slice);
+    // ...and the tick lasts at least as long as 25 messages at 500/s take.
+    expect(tookMs).toBeGreaterThanOrEqual(slice * (1000 / RELAY_MIN_RATE) - 2);
   });
 
   test('a lagging relay gets a larger slice', async () => {
-    // Messages waiting for 4 s: the first tick learns the lag, the next one uses it.
-    await queueMessages(h, 300, Date.now() - 4_000);
+    // Messages waiting for 2 s: the first tick learns the lag, the next one uses it.
+    await queueMessages(h, 300, Date.now() - 2_000);
     const worker = relay(busy);
     await worker.tick();
-    expect(h.giosg.umiMessages).toHaveLength(12);
+    expect(h.giosg.umiMessages).toHaveLength(25);
     await worker.tick();
-    // 250/s × (1 + 4 s) = 1,250/s: 62 in a 50 ms slice (a little more lag by now: 62 or 63).
-    expect(h.giosg.umiMessages.length - 12).toBeGreaterThanOrEqual(62);
-    expect(h.giosg.umiMessages.length - 12).toBeLessThanOrEqual(64);
+    // 500/s × (1 + 2 s) = 1,500/s: 75 in a 50 ms slice (a little more lag by now: 75 to 77).
+    expect(h.giosg.umiMessages.length - 25).toBeGreaterThanOrEqual(75);
+    expect(h.giosg.umiMessages.length - 25).toBeLessThanOrEqual(77);
   });
 
   test('without webhooks arriving, a tick relays a full batch', async () => {

@@ -1,13 +1,13 @@
-// CPU per HTTP request of the two clients the service uses: axios (giosg) and undici (Graph
-// API, one request per outgoing message). A local node:http server answers a Graph-like send;
+// CPU per HTTP request of the two clients the service uses: axios (giosg) and the Graph
+// client's transport on node:http (src/meta/graph-http.ts, one request per outgoing message). A local node:http server answers a Graph-like send;
 // client and server share this process, so the figure is an upper bound for the client's
 // own share. 50 requests in flight, keep-alive, the same body and query for both.
 import http from 'node:http';
 import axios from 'axios';
-import { Agent, request } from 'undici';
+import { requestJson } from '../src/meta/graph-http';
 
 export interface ClientCost {
-  client: 'axios' | 'undici';
+  client: 'axios' | 'node:http';
   requests: number;
   cpuUsPerRequest: number;
   wallMs: number;
@@ -44,7 +44,6 @@ export async function httpClientCost(n: number, rounds: number): Promise<ClientC
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/v25.0`;
   const proof = 'ab'.repeat(32);
   const ax = axios.create({ baseURL: base, timeout: 10_000, httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }), validateStatus: () => true });
-  const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
   const out: ClientCost[] = [];
   try {
     for (let r = 0; r < rounds; r++) {
@@ -54,22 +53,12 @@ export async function httpClientCost(n: number, rounds: number): Promise<ClientC
         ),
       );
       out.push(
-        await measure('undici', n, async () => {
-          const res = await request(`${base}/123/messages?appsecret_proof=${proof}`, {
-            method: 'POST',
-            dispatcher,
-            headers: { Authorization: 'Bearer bench', 'Content-Type': 'application/json' },
-            body: JSON.stringify(BODY),
-            headersTimeout: 10_000,
-            bodyTimeout: 10_000,
-            signal: AbortSignal.timeout(10_000),
-          });
-          return JSON.parse(await res.body.text());
-        }),
+        await measure('node:http', n, () =>
+          requestJson({ method: 'POST', url: `${base}/123/messages?appsecret_proof=${proof}`, headers: { Authorization: 'Bearer bench' }, body: BODY, timeoutMs: 10_000 }),
+        ),
       );
     }
   } finally {
-    await dispatcher.close();
     server.close();
   }
   return out;

@@ -154,7 +154,7 @@ async function main(): Promise<void> {
   }
 
   if (wants('client')) {
-    log('client: CPU per HTTP request, axios and undici');
+    log('client: CPU per HTTP request, axios and node:http');
     report.httpClient = await httpClientCost(quick ? 5_000 : 20_000, 2);
   }
 

@@ -1,12 +1,7 @@
 // The only code that knows the Graph API's HTTP shapes. Tokens are passed in per call
 // (read from the vault on every send) and never kept, logged or put in a URL.
-//
-// HTTP through undici, not axios: the sender makes one request per message, up to 1,000 a
-// second on Meta's top tier, on the event loop that also acknowledges webhooks. Measured on
-// the bench machine (client and a local server in one process): axios 280–370 µs of CPU per
-// request, undici 66–95 µs; with axios the outbox drain was CPU-bound below its 1,000/s
-// limit (bench/README.md). Retries are the outbox's job (backoff per message), not the client's.
-import { Agent, request as undiciRequest } from 'undici';
+// HTTP goes through graph-http.ts (node:http; why not axios: see there).
+import { requestJson, HttpTransportError, type HttpAnswer } from './graph-http';
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { GraphError } from './graph-errors';
@@ -63,8 +58,6 @@ export function appSecretProof(token: string, appSecret: string): string {
 export class GraphClient {
   private readonly base: string;
   private readonly timeoutMs: number;
-  /** Keep-alive connections, several per origin, so sends in parallel do not queue behind each other. */
-  private readonly dispatcher = new Agent({ connections: 64, keepAliveTimeout: 30_000, pipelining: 1 });
 
   constructor(private readonly o: GraphClientOptions) {
     this.base = `${o.baseUrl.replace(/\/+$/, '')}/${o.version}`;
@@ -109,33 +102,12 @@ export class GraphClient {
   }
 
   /** One request; every status is returned for the caller to classify. Only transport failures throw. */
-  private async http(method: 'GET' | 'POST', path: string, query: Record<string, string>, headers: Record<string, string> = {}, body?: unknown): Promise<{ status: number; data: unknown }> {
-    const url = `${this.base}${path}?${new URLSearchParams(query).toString()}`;
+  private async http(method: 'GET' | 'POST', path: string, query: Record<string, string>, headers: Record<string, string> = {}, body?: unknown): Promise<HttpAnswer> {
     try {
-      const res = await undiciRequest(url, {
-        method,
-        dispatcher: this.dispatcher,
-        headers: body === undefined ? headers : { ...headers, 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      const text = await res.body.text();
-      return { status: res.statusCode, data: parseBody(text) };
+      return await requestJson({ method, url: `${this.base}${path}?${new URLSearchParams(query).toString()}`, headers, body, timeoutMs: this.timeoutMs });
     } catch (err) {
       throw transportError(err);
     }
-  }
-}
-
-/** JSON when it is JSON; otherwise the text (a proxy's HTML error page), which no schema accepts. */
-function parseBody(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
   }
 }
 
@@ -146,13 +118,9 @@ function fromErrorBody(status: number, data: unknown): GraphError {
   return new GraphError(e.message ?? `Graph API answered HTTP ${status}`, status, e.code, e.error_subcode, e.error_data?.details, e.fbtrace_id);
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'ECONNABORTED']);
-
 function transportError(err: unknown): GraphError {
-  // Only the error's name and code are used: undici's errors are not logged as they are.
-  const e = err as { name?: string; code?: string };
-  const timedOut = e?.name === 'TimeoutError' || e?.name === 'AbortError' || (e?.code !== undefined && TIMEOUT_CODES.has(e.code));
-  const what = timedOut ? 'timed out' : `failed (${e?.code ?? 'network error'})`;
+  const e = err as HttpTransportError;
+  const what = e instanceof HttpTransportError && e.timedOut ? 'timed out' : `failed (${e?.code ?? 'network error'})`;
   // No status and no code: classified transient.
   return new GraphError(`Graph API request ${what}`, undefined, undefined, undefined, undefined, undefined);
 }

@@ -22,14 +22,14 @@ export class RelayWorker {
     private readonly repo: InboundRepo,
     private readonly tuning: ChannelTuning,
     /** While webhooks keep arriving, relaying is paced (outbox/ingest-pressure.ts). */
-    private readonly pressure?: IngestPressure,
+    private readonly pressure: IngestPressure,
   ) {}
 
   async tick(): Promise<boolean> {
     const started = Date.now();
     // Under a burst, a slice of the rate its lag allows; the rest of the slice's time goes
     // to acknowledging webhooks. Otherwise a full batch at once, as fast as giosg answers.
-    const paced = this.pressure?.busy === true;
+    const paced = this.pressure.busy;
     const rate = relayRate(this.lagMs);
     const limit = paced ? Math.max(1, Math.min(this.tuning.batchSize, Math.floor((rate * SLICE_MS) / 1000))) : this.tuning.batchSize;
     const now = this.s.clock.now();

@@ -59,7 +59,7 @@ export class GraphClient {
   private readonly base: string;
   private readonly timeoutMs: number;
 
-  constructor(private readonly o: GraphClientOptions) {
+  constructor(o: GraphClientOptions) {
     this.base = `${o.baseUrl.replace(/\/+$/, '')}/${o.version}`;
     this.timeoutMs = o.timeoutMs ?? 10_000;
   }

@@ -7,7 +7,7 @@
 // can sustain.
 
 /** A webhook stored this recently means the receiver is busy. */
-export const INGEST_BUSY_MS = 20;
+const INGEST_BUSY_MS = 20;
 
 const LAG_GRACE_MS = 1_000;
 const LAG_FULL_SHARE_MS = 10_000;

@@ -18,8 +18,12 @@ export interface ChannelEvents {
   'token.changed': { tenantId: string; versionId: number | null; actor: string };
   'message.failed': { tenantId: string; outboxId: number; giosgChatId: string | null; code: number | null; reason: string };
   'outbox.enqueued': { tenantId: string };
-  /** Meta webhooks were committed by the fast path (src/http/server.ts): wake the processor. */
-  'webhook.stored': Record<string, never>;
+  /**
+   * Meta webhooks were committed by the fast path (src/http/server.ts): wake the processor.
+   * `count` = webhooks acknowledged since the last such event (one per event-loop turn at
+   * most); `workMs` = the event loop's time spent on them (checks, commits, answers).
+   */
+  'webhook.stored': { count: number; workMs: number };
   'account.cutoff': { tenantId: string; event: string; incidentId: number };
   /** A token arrived through a one-time link and is live: the bot confirms in that chat. */
   'token.swapped': {

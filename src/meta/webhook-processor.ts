@@ -13,7 +13,7 @@ import type { Tenant } from '../vault/tenants';
 import { classifyMetaError, PAUSING_CLASSES, TOKEN_FIXABLE } from './error-classes';
 import { planWebhook, WebhookPlan } from './webhook-plan';
 import { isDatabaseUnavailable } from '../store/db-errors';
-import { processorShare, type IngestPressure } from '../outbox/ingest-pressure';
+import type { IngestPressure } from '../outbox/ingest-pressure';
 
 /** account_update events that cut the channel off (DESIGN.md section 4). */
 export const CUTOFF_EVENTS = new Set(['PARTNER_APP_UNINSTALLED', 'DISABLED_UPDATE', 'ACCOUNT_DELETED', 'ACCOUNT_OFFBOARDED']);
@@ -71,7 +71,7 @@ export class WebhookProcessor {
       // batches are short and acknowledging comes first: the stored log absorbs a burst.
       const busy = this.d.pressure.busy;
       if (busy) {
-        const share = processorShare(now - rows[i].received_at);
+        const share = this.d.pressure.share(now - rows[i].received_at);
         await pause(Math.max(1, Math.ceil((lastBatchMs * (1 - share)) / share)));
       } else {
         await yieldToIo();
@@ -82,6 +82,7 @@ export class WebhookProcessor {
       const started = performance.now();
       done += await this.processBatch(batch);
       lastBatchMs = performance.now() - started;
+      this.d.pressure.noteBackground(lastBatchMs);
     }
     return done > 0;
   }

@@ -107,8 +107,8 @@ export function installChannel(s: Services): RouteModule {
     await circuit.resume(e.tenantId, 'token changed', 'account_update');
   });
   s.events.on('outbox.enqueued', () => kickSender());
-  s.events.on('webhook.stored', () => {
-    pressure.note();
+  s.events.on('webhook.stored', (e) => {
+    pressure.note(e.workMs);
     processorLoop.kick();
   });
   s.events.on('message.failed', replyFailureNotice(s));

@@ -42,7 +42,7 @@ const SECRET_FIELDS = {
 const TENANT_CACHE_MS = 5_000;
 
 export class TenantService {
-  private readonly cache = new Map<string, { at: number; hit: Promise<Tenant | null> }>();
+  private readonly cache = new Map<string, { at: number; hit: Promise<Tenant | null>; value?: Tenant }>();
 
   constructor(
     private readonly repo: TenantRepo,
@@ -56,13 +56,22 @@ export class TenantService {
     const cached = this.cache.get(tenantId);
     if (cached && Date.now() - cached.at < TENANT_CACHE_MS) return cached.hit;
     const hit = this.repo.get(tenantId).then((row) => (row ? this.fromRow(row) : null));
-    const entry = { at: Date.now(), hit };
+    const entry: { at: number; hit: Promise<Tenant | null>; value?: Tenant } = { at: Date.now(), hit };
     this.cache.set(tenantId, entry);
     const forget = () => {
       if (this.cache.get(tenantId) === entry) this.cache.delete(tenantId);
     };
-    hit.then((t) => (t === null ? forget() : undefined), forget);
+    hit.then((t) => (t === null ? forget() : (entry.value = t)), forget);
     return hit;
+  }
+
+  /**
+   * The tenant when a fresh cached copy is at hand, without a promise (the webhook fast
+   * path asks this first on every request); undefined means ask get().
+   */
+  peek(tenantId: string): Tenant | undefined {
+    const cached = this.cache.get(tenantId);
+    return cached && Date.now() - cached.at < TENANT_CACHE_MS ? cached.value : undefined;
   }
 
   async list(): Promise<Tenant[]> {

@@ -71,9 +71,6 @@ export class WebhookBatchWriter {
   private readonly db: Kysely<Database>;
   private readonly sqlite: SqliteDatabase | undefined;
   private insertMany: ((rows: Pending[]) => void) | undefined;
-  /** busy_timeout off and back on, prepared once (raw.pragma() prepares on every call). */
-  private busyOff: Statement | undefined;
-  private busyOn: Statement | undefined;
 
   constructor(store: Pick<Store, 'db' | 'sqliteDb'>, o: BatchWriterOptions = {}) {
     this.db = store.db;
@@ -200,13 +197,13 @@ export class WebhookBatchWriter {
     }
     // No waiting inside SQLite (see the top of this file); restored at once, because the
     // connection's other users (Kysely) do want to wait for the lock.
-    this.busyOff ??= raw.prepare('pragma busy_timeout = 0');
-    this.busyOn ??= raw.prepare(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-    this.busyOff.run();
+    // (Not a cached prepared statement: SQLite applies busy_timeout when the pragma is
+    // compiled, so re-running a prepared one does nothing.)
+    raw.pragma('busy_timeout = 0');
     try {
       this.insertMany(batch);
     } finally {
-      this.busyOn.run();
+      raw.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     }
   }
 }

@@ -4,7 +4,7 @@
 // own share. 50 requests in flight, keep-alive, the same body and query for both.
 import http from 'node:http';
 import axios from 'axios';
-import { requestJson } from '../src/meta/graph-http';
+import { requestJson } from '../src/http/json-request';
 
 export interface ClientCost {
   client: 'axios' | 'node:http';

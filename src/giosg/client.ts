@@ -1,11 +1,15 @@
 // Typed REST client for giosg. Knows giosg's paths and bodies (the unpublished ones come
-// from assumed-shapes.ts). Retries 429 and 5xx, honouring Retry-After.
+// from assumed-shapes.ts). The bot's calls retry 429 and 5xx, honouring Retry-After. UMI
+// intake, the relay's one request per customer message, goes on the lean node:http
+// transport without retries of its own: the relay queue retries it with backoff and
+// Retry-After (axios cost 2–4× the CPU per request, on the loop that acknowledges webhooks).
 import axios, { AxiosError, AxiosInstance } from 'axios';
 import axiosRetry from 'axios-retry';
 import http from 'node:http';
 import https from 'node:https';
 import { z } from 'zod';
 import { ASSUMED_PATHS, createChatResponse, UmiIntakeRequest, umiIntakeResponse } from './assumed-shapes';
+import { requestJson, HttpTransportError } from '../http/json-request';
 
 export interface GiosgClientOptions {
   baseUrl: string;
@@ -47,8 +51,14 @@ const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 32 }), http
 
 export class GiosgClient {
   private readonly http: AxiosInstance;
+  private readonly baseUrl: string;
+  private readonly authHeader: string;
+  private readonly timeoutMs: number;
 
   constructor(o: GiosgClientOptions) {
+    this.baseUrl = o.baseUrl.replace(/\/+$/, '');
+    this.authHeader = `Token ${o.apiToken}`;
+    this.timeoutMs = o.timeoutMs ?? 10_000;
     this.http = axios.create({
       baseURL: o.baseUrl,
       timeout: o.timeoutMs ?? 10_000,
@@ -77,7 +87,7 @@ export class GiosgClient {
   }
 
   async umiSendMessage(orgId: string, channelId: string, body: UmiIntakeRequest): Promise<{ id: string; chatId?: string }> {
-    const data = await this.call('post', ASSUMED_PATHS.umiIntake(orgId, channelId), body);
+    const data = await this.callOnce('POST', ASSUMED_PATHS.umiIntake(orgId, channelId), body);
     const parsed = umiIntakeResponse.safeParse(data);
     if (!parsed.success) throw new GiosgError('unexpected UMI intake response', 'server');
     return { id: parsed.data.id, chatId: parsed.data.chat_id };
@@ -120,6 +130,19 @@ export class GiosgClient {
       throw toGiosgError(err);
     }
   }
+
+  /** One request, no retries (the caller's queue retries): for the relay's hot path. */
+  private async callOnce(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    let answer;
+    try {
+      answer = await requestJson({ method, url: `${this.baseUrl}${path}`, headers: { Authorization: this.authHeader }, body, timeoutMs: this.timeoutMs });
+    } catch (err) {
+      const code = err instanceof HttpTransportError ? err.code : undefined;
+      throw new GiosgError(`giosg request failed (${code ?? 'network error'})`, 'network');
+    }
+    if (answer.status >= 200 && answer.status < 300) return answer.data;
+    throw errorForStatus(answer.status, answer.headers['retry-after']);
+  }
 }
 
 function truncate(s: string, max: number): string {
@@ -127,8 +150,11 @@ function truncate(s: string, max: number): string {
 }
 
 function retryAfterMs(err: AxiosError): number {
-  const h = err.response?.headers?.['retry-after'];
-  if (h === undefined) return 0;
+  return parseRetryAfter(err.response?.headers?.['retry-after']);
+}
+
+function parseRetryAfter(h: unknown): number {
+  if (h === undefined || h === null) return 0;
   const secs = Number(h);
   if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
   const at = Date.parse(String(h));
@@ -139,8 +165,12 @@ function toGiosgError(err: unknown): GiosgError {
   const e = err as AxiosError;
   const status = e.response?.status;
   if (status === undefined) return new GiosgError(`giosg request failed (${e.code ?? 'network error'})`, 'network');
+  return errorForStatus(status, e.response?.headers?.['retry-after']);
+}
+
+function errorForStatus(status: number, retryAfter: unknown): GiosgError {
   if (status === 401 || status === 403) return new GiosgError(`giosg rejected our credentials (HTTP ${status})`, 'auth', status);
-  if (status === 429) return new GiosgError('giosg rate limited the request', 'rate_limited', status, retryAfterMs(e));
+  if (status === 429) return new GiosgError('giosg rate limited the request', 'rate_limited', status, parseRetryAfter(retryAfter));
   if (status >= 500) return new GiosgError(`giosg answered HTTP ${status}`, 'server', status);
   return new GiosgError(`giosg refused the request (HTTP ${status})`, 'client', status);
 }

@@ -1,7 +1,7 @@
 // The only code that knows the Graph API's HTTP shapes. Tokens are passed in per call
 // (read from the vault on every send) and never kept, logged or put in a URL.
-// HTTP goes through graph-http.ts (node:http; why not axios: see there).
-import { requestJson, HttpTransportError, type HttpAnswer } from './graph-http';
+// HTTP goes through http/json-request.ts (node:http; why not axios: see there).
+import { requestJson, HttpTransportError, type HttpAnswer } from '../http/json-request';
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { GraphError } from './graph-errors';

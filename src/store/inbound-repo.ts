@@ -55,6 +55,16 @@ export class InboundRepo {
     return result.rows.map((r) => ({ ...r, id: Number(r.id), created_at: Number(r.created_at) })).sort((a, b) => a.id - b.id);
   }
 
+  /** Customer messages not yet relayed (the bench waits for none before its next phase). */
+  async countQueued(): Promise<number> {
+    const r = await this.db
+      .selectFrom('inbound_messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('state', '=', 'queued')
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   /** One statement for a whole tick's successes: one commit instead of one per message. */
   async markRelayed(ids: number[], owner: string, now: number): Promise<void> {
     if (ids.length === 0) return;

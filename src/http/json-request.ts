@@ -1,17 +1,19 @@
-// The Graph client's transport: one JSON request on Node's own http/https client with
-// keep-alive agents. Not axios, not undici: the sender makes one request per outgoing
-// message, up to 1,000 a second, on the event loop that acknowledges webhooks. Measured on
+// The transport of the hot outbound paths: one JSON request on Node's own http/https
+// client with keep-alive agents. Used by the Graph client (the sender makes one request per
+// outgoing message, up to 1,000 a second) and by giosg's UMI intake (the relay makes one per
+// customer message), both on the event loop that acknowledges webhooks. Not axios, not undici. Measured on
 // the bench machine (client and a local server in one process, `npm run bench -- --only=client`):
 // axios 220–430 µs of CPU per request, node:http 59–97 µs. undici costs about the same CPU
 // as node:http but ~15–20 MB more memory (its WebAssembly HTTP parser), against a 200 MB
 // target. Retries are the outbox's job (backoff per message), not the transport's.
-import http from 'node:http';
+import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 
 export interface HttpAnswer {
   status: number;
   /** The body parsed as JSON, or the text when it is not JSON (a proxy's error page), or undefined when empty. */
   data: unknown;
+  headers: IncomingHttpHeaders;
 }
 
 /** A transport failure: no HTTP answer. `timedOut` when the deadline passed. */
@@ -26,7 +28,7 @@ export class HttpTransportError extends Error {
   }
 }
 
-/** A larger answer is cut off as a transport failure: Graph's answers are a few hundred bytes. */
+/** A larger answer is cut off as a transport failure: Graph's and UMI's answers are a few hundred bytes. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
 const agents = {
@@ -66,7 +68,7 @@ export function requestJson(o: { method: 'GET' | 'POST'; url: string; headers: R
         if (settled) return;
         settled = true;
         clearTimeout(deadline);
-        resolve({ status: res.statusCode ?? 0, data: parseBody(Buffer.concat(chunks, size).toString('utf8')) });
+        resolve({ status: res.statusCode ?? 0, data: parseBody(Buffer.concat(chunks, size).toString('utf8')), headers: res.headers });
       });
       res.on('error', (err: NodeJS.ErrnoException) => fail(new HttpTransportError('answer interrupted', err.code, false)));
       res.on('aborted', () => fail(new HttpTransportError('answer interrupted', 'ECONNRESET', false)));

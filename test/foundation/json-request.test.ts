@@ -3,11 +3,11 @@
 // carries the request (its Authorization header holds the WhatsApp token).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { requestJson, HttpTransportError } from '../../src/meta/graph-http';
+import { requestJson, HttpTransportError } from '../../src/http/json-request';
 
 const TOKEN = 'EAAG-secret-token-never-in-errors';
 
-describe('graph-http', () => {
+describe('json-request', () => {
   let server: http.Server;
   let base: string;
   let seen: { method?: string; url?: string; headers: http.IncomingHttpHeaders; body: string }[];
@@ -36,7 +36,8 @@ describe('graph-http', () => {
   test('sends JSON with the headers given and parses a JSON answer', async () => {
     answer = (_q, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"messages":[{"id":"wamid.1"}]}');
     const r = await call({ body: { to: '358401234567', text: { body: 'hyvää päivää' } } });
-    expect(r).toEqual({ status: 200, data: { messages: [{ id: 'wamid.1' }] } });
+    expect(r).toMatchObject({ status: 200, data: { messages: [{ id: 'wamid.1' }] } });
+    expect(r.headers['content-type']).toBe('application/json');
     expect(seen[0].method).toBe('POST');
     expect(seen[0].url).toBe('/v25.0/123/messages?appsecret_proof=abc');
     expect(seen[0].headers['content-type']).toBe('application/json');
@@ -47,9 +48,9 @@ describe('graph-http', () => {
 
   test('error statuses are answers, not exceptions; a non-JSON body comes back as text, an empty one as undefined', async () => {
     answer = (_q, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<html>bad gateway</html>');
-    expect(await call()).toEqual({ status: 502, data: '<html>bad gateway</html>' });
+    expect(await call()).toMatchObject({ status: 502, data: '<html>bad gateway</html>' });
     answer = (_q, res) => res.writeHead(401).end();
-    expect(await call({ method: 'GET' })).toEqual({ status: 401, data: undefined });
+    expect(await call({ method: 'GET' })).toMatchObject({ status: 401, data: undefined });
     expect(seen[1].method).toBe('GET');
     expect(seen[1].headers['content-type']).toBeUndefined();
   });

@@ -1,5 +1,5 @@
 // CPU per HTTP request of the two clients the service uses: axios (giosg) and the Graph
-// client's transport on node:http (src/meta/graph-http.ts, one request per outgoing message). A local node:http server answers a Graph-like send;
+// client's transport on node:http (src/http/json-request.ts, one request per outgoing message or relayed customer message). A local node:http server answers a Graph-like send;
 // client and server share this process, so the figure is an upper bound for the client's
 // own share. 50 requests in flight, keep-alive, the same body and query for both.
 import http from 'node:http';

@@ -20,10 +20,10 @@ export interface ChannelEvents {
   'outbox.enqueued': { tenantId: string };
   /**
    * Meta webhooks were committed by the fast path (src/http/server.ts): wake the processor.
-   * `count` = webhooks acknowledged since the last such event (one per event-loop turn at
-   * most); `workMs` = the event loop's time spent on them (checks, commits, answers).
+   * At most one per event-loop turn; `workMs` = the event loop's time spent on the requests
+   * since the last one (checks, commits, answers).
    */
-  'webhook.stored': { count: number; workMs: number };
+  'webhook.stored': { workMs: number };
   'account.cutoff': { tenantId: string; event: string; incidentId: number };
   /** A token arrived through a one-time link and is live: the bot confirms in that chat. */
   'token.swapped': {

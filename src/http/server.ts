@@ -12,7 +12,7 @@ export type RequestListener = (req: http.IncomingMessage, res: http.ServerRespon
 /** A request listener: the fast path when it recognises the request, otherwise the app. */
 export function requestHandler(app: Express, s: Services): RequestListener {
   const writer = new WebhookBatchWriter(s.store);
-  const fast = metaWebhookFastPath({ s, writer, onStored: (count, workMs) => s.events.emit('webhook.stored', { count, workMs }) });
+  const fast = metaWebhookFastPath({ s, writer, onStored: (workMs) => s.events.emit('webhook.stored', { workMs }) });
   return (req, res) => {
     if (!fast(req, res)) app(req, res);
   };

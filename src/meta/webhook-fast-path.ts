@@ -24,10 +24,10 @@ export interface FastPathDeps {
   s: Services;
   writer: WebhookBatchWriter;
   /**
-   * Called (at most once per event-loop turn) after rows were committed, with how many and
-   * the event loop's time spent on requests since the last call: wakes the processor.
+   * Called (at most once per event-loop turn) after rows were committed, with the event
+   * loop's time spent on requests since the last call: wakes the processor.
    */
-  onStored(count: number, workMs: number): void;
+  onStored(workMs: number): void;
 }
 
 export type FastHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -63,24 +63,19 @@ export function metaWebhookFastPath(d: FastPathDeps): FastHandler {
     if (!h) durations.set(status, (h = s.metrics.httpDuration.labels(ROUTE, String(status))));
     h.observe(Number(process.hrtime.bigint() - started) / 1e9);
   };
-  const accepted = s.metrics.webhooks.labels({ source: 'meta', result: 'accepted' });
 
   let kickScheduled = false;
-  let storedSinceKick = 0;
   let checkMs = 0;
   let writerMsAtKick = 0;
   const kick = () => {
-    storedSinceKick++;
     if (kickScheduled) return;
     kickScheduled = true;
     setImmediate(() => {
       kickScheduled = false;
-      const count = storedSinceKick;
       const workMs = checkMs + writer.stats.busyMs - writerMsAtKick;
-      storedSinceKick = 0;
       checkMs = 0;
       writerMsAtKick = writer.stats.busyMs;
-      d.onStored(count, workMs);
+      d.onStored(workMs);
     });
   };
 
@@ -180,7 +175,7 @@ export function metaWebhookFastPath(d: FastPathDeps): FastHandler {
         return reject(res, started, 503, 'store_failed', 'store_unavailable', 'The event could not be stored; retry later');
       }
       s.store.writes.noteSuccess();
-      accepted.inc();
+      count('accepted');
       answerOk(res);
       observe(started, 200);
       kick();

@@ -86,7 +86,7 @@ export class IngestPressure {
   private saturatedNow = false;
 
   /** The receiver acknowledged webhooks, spending workMs of the event loop on them. */
-  note(workMs = 0): void {
+  note(workMs: number): void {
     this.lastStoredAt = Date.now();
     this.receiverMs += workMs;
   }
@@ -118,7 +118,7 @@ export class IngestPressure {
     const delta = performance.eventLoopUtilization(this.elu);
     this.elu = performance.eventLoopUtilization();
     // Half the weight on the newest window: a burst's start is seen within two windows.
-    this.spare = (this.spare + spareShare(span, delta.active, Math.min(this.backgroundMs, delta.active))) / 2;
+    this.spare = (this.spare + spareShare(span, delta.active, this.backgroundMs)) / 2;
     const receiver = this.receiverMs / span;
     if (receiver >= SATURATED_FROM) this.saturatedNow = true;
     else if (receiver < SATURATED_UNTIL) this.saturatedNow = false;

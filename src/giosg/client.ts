@@ -60,8 +60,8 @@ export class GiosgClient {
     this.authHeader = `Token ${o.apiToken}`;
     this.timeoutMs = o.timeoutMs ?? 10_000;
     this.http = axios.create({
-      baseURL: o.baseUrl,
-      timeout: o.timeoutMs ?? 10_000,
+      baseURL: this.baseUrl,
+      timeout: this.timeoutMs,
       httpAgent: agents.http,
       httpsAgent: agents.https,
       headers: { Authorization: `Token ${o.apiToken}`, 'Content-Type': 'application/json' },

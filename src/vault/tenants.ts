@@ -41,8 +41,15 @@ const SECRET_FIELDS = {
 
 const TENANT_CACHE_MS = 5_000;
 
+/** `value` is set once the lookup resolves, for peek(). */
+interface CacheEntry {
+  at: number;
+  hit: Promise<Tenant | null>;
+  value?: Tenant;
+}
+
 export class TenantService {
-  private readonly cache = new Map<string, { at: number; hit: Promise<Tenant | null>; value?: Tenant }>();
+  private readonly cache = new Map<string, CacheEntry>();
 
   constructor(
     private readonly repo: TenantRepo,
@@ -56,7 +63,7 @@ export class TenantService {
     const cached = this.cache.get(tenantId);
     if (cached && Date.now() - cached.at < TENANT_CACHE_MS) return cached.hit;
     const hit = this.repo.get(tenantId).then((row) => (row ? this.fromRow(row) : null));
-    const entry: { at: number; hit: Promise<Tenant | null>; value?: Tenant } = { at: Date.now(), hit };
+    const entry: CacheEntry = { at: Date.now(), hit };
     this.cache.set(tenantId, entry);
     const forget = () => {
       if (this.cache.get(tenantId) === entry) this.cache.delete(tenantId);

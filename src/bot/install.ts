@@ -8,20 +8,16 @@
 // ignored at the receiver. Rollback additionally asks for confirmation and is audited with
 // the giosg user id as actor. Alerts go to the team in GIOSG_ADMIN_TEAM_ID.
 import type { Express } from 'express';
-import type { TurnContext } from 'botbuilder';
-import type { Botkit } from 'botkit';
 import type { Services } from '../services';
 import type { RouteModule } from '../http/app';
 import { errorSummary } from '../services';
 import { normalizeLocale, translator } from '../i18n';
-import { GiosgBotAdapter } from '../giosg/adapter';
 import { stateKeyPrefix } from '../giosg/adapter-activity';
 import { giosgBotRoutes } from '../giosg/bot-receiver';
 import { BotStateStorage } from '../store/bot-storage';
 import { BotEventRepo } from '../store/bot-events';
 import { BotAlertRepo } from '../store/bot-alerts';
-import { createBotController } from './controller';
-import { runTurn } from './turn-runner';
+import type { BotCore } from './core';
 import { BotInbox } from './inbox';
 import { BotSpeaker } from './speaker';
 import { AlertChats } from './alert-chat';
@@ -31,11 +27,13 @@ import { formatTime } from './format';
 import type { DialogDeps } from './dialog-deps';
 import type { Validator } from '../vault/token-vault';
 import { vaultValidator as pipelineValidator } from '../vault/validation';
-import { renderStatus } from '../../dialogs/status';
+import { renderStatus } from '../../dialogs/status-text';
 
 export interface BotRuntime {
-  controller: Botkit;
-  adapter: GiosgBotAdapter;
+  /** Botkit, its dialogs and our adapter, loaded on first use (see core.ts). */
+  core(): BotCore;
+  /** Whether core() has been loaded yet. */
+  coreLoaded(): boolean;
   storage: BotStateStorage;
   inbox: BotInbox;
   notifier: AlertNotifier;
@@ -79,11 +77,21 @@ export function dialogDepsFor(s: Services): DialogDeps {
 export function buildBot(s: Services): BotRuntime {
   const existing = runtimes.get(s);
   if (existing) return existing;
-  const adapter = new GiosgBotAdapter({ tenant: (id) => s.tenants.get(id), giosgFor: s.giosgFor });
   const storage = new BotStateStorage(s.store.db, s.store.engine, s.clock);
   const deps = dialogDepsFor(s);
-  const controller = createBotController(adapter, storage, deps);
-  const handleTurn = (ctx: TurnContext) => runTurn(controller, ctx);
+  let loaded: BotCore | undefined;
+  const core = (): BotCore => {
+    if (!loaded) {
+      const started = performance.now();
+      // A plain require on purpose: loading is synchronous either way (about half a
+      // second, once per process), and a dynamic import() would not be any less blocking.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { createBotCore } = require('./core') as typeof import('./core');
+      loaded = createBotCore(s, storage, deps);
+      s.logger.info({ loadMs: Math.round(performance.now() - started) }, 'bot loaded (Botkit and dialogs)');
+    }
+    return loaded;
+  };
 
   const inbox = new BotInbox(
     new BotEventRepo(s.store.db),
@@ -91,13 +99,14 @@ export function buildBot(s: Services): BotRuntime {
       const tenant = await s.tenants.get(tenantId);
       if (!tenant) throw new Error(`tenant ${tenantId} no longer exists`);
       const locale = normalizeLocale(event.language, tenant.defaultLocale ?? 'en');
+      const { adapter, handleTurn } = core();
       await adapter.processEvent(tenant, event, locale, handleTurn);
     },
     s.clock,
     s.logger,
   );
 
-  const speaker = new BotSpeaker(adapter);
+  const speaker = new BotSpeaker(() => core().adapter);
   const alerts = new BotAlertRepo(s.store.db);
   const chats = new AlertChats(alerts, s.giosgFor, speaker, s.clock, s.logger);
   const notifier = new AlertNotifier({
@@ -144,7 +153,7 @@ export function buildBot(s: Services): BotRuntime {
   const sweepMs = Math.min(60_000, Math.max(1_000, Math.floor(s.config.alertReminderMs / 10)));
   s.workers.push(inbox.worker(5_000), notifier.worker(sweepMs), health.worker(Math.min(s.config.tokenHealthIntervalMs, 60_000)));
 
-  const runtime: BotRuntime = { controller, adapter, storage, inbox, notifier, health, speaker, deps };
+  const runtime: BotRuntime = { core, coreLoaded: () => loaded !== undefined, storage, inbox, notifier, health, speaker, deps };
   runtimes.set(s, runtime);
   return runtime;
 }

@@ -11,12 +11,13 @@ export interface BotSay {
 }
 
 export class BotSpeaker {
-  constructor(private readonly adapter: GiosgBotAdapter) {}
+  /** `adapter` is asked for at the first message, so a bot that never speaks never loads Botkit. */
+  constructor(private readonly adapter: () => GiosgBotAdapter) {}
 
   /** Posts into the chat; returns giosg's message id. Errors propagate. */
   async say(tenant: Tenant, chatId: string, m: BotSay): Promise<string> {
     let id = '';
-    await this.adapter.continueConversation(referenceFor(tenant.id, tenant.giosgBotUserId, chatId), async (ctx) => {
+    await this.adapter().continueConversation(referenceFor(tenant.id, tenant.giosgBotUserId, chatId), async (ctx) => {
       const res = await ctx.sendActivity({
         type: 'message',
         text: m.text,

@@ -70,7 +70,7 @@ describe('giosg adapter', () => {
     const bot = botOf(h.services)!;
     const created = await h.services.giosgFor(h.tenant).createChat(h.tenant.giosgBotUserId);
     let ids: string[] = [];
-    await bot.adapter.continueConversation(referenceFor('t1', h.tenant.giosgBotUserId, created.id), async (ctx: TurnContext) => {
+    await bot.core().adapter.continueConversation(referenceFor('t1', h.tenant.giosgBotUserId, created.id), async (ctx: TurnContext) => {
       const res = await ctx.sendActivities([
         { type: 'message', text: 'x'.repeat(2500) },
         { type: 'typing' },
@@ -89,7 +89,7 @@ describe('giosg adapter', () => {
 
   it('refuses to edit or delete sent messages instead of pretending to', async () => {
     const bot = botOf(h.services)!;
-    await expect(bot.adapter.updateActivity()).rejects.toThrow(/cannot edit/);
-    await expect(bot.adapter.deleteActivity()).rejects.toThrow(/cannot delete/);
+    await expect(bot.core().adapter.updateActivity()).rejects.toThrow(/cannot edit/);
+    await expect(bot.core().adapter.deleteActivity()).rejects.toThrow(/cannot delete/);
   });
 });

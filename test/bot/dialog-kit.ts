@@ -14,7 +14,7 @@ import { ManualClock } from '../../src/clock';
 import type { DialogDeps } from '../../src/bot/dialog-deps';
 import type { IssueLinkRequest } from '../../src/links/link-types';
 import type { RollbackOutcome } from '../../src/vault/token-vault';
-import { renderStatus } from '../../dialogs/status';
+import { renderStatus } from '../../dialogs/status-text';
 
 export interface Reply {
   text: string;

@@ -1,0 +1,44 @@
+// The channel's state for one tenant, as the admin reads it: token fingerprint, age and
+// expiry, last successful send, paused or not and why, replies waiting. Apart from the
+// dialog (status.ts) so the bot's status text needs no Botkit (src/bot/core.ts).
+import { translator, type Locale } from '../src/i18n';
+import { ago, formatTime, humanDuration } from '../src/bot/format';
+import type { Clock } from '../src/clock';
+import type { ChannelStatus } from '../src/outbox/channel-types';
+import type { CurrentToken } from '../src/vault/token-vault';
+
+export interface StatusFacts {
+  phoneNumber: string;
+  token: CurrentToken | null;
+  /** null when the channel is not running here (or its state could not be read). */
+  channel: ChannelStatus | null;
+}
+
+const KNOWN_REASONS = new Set(['token', 'permission', 'account', 'account_update']);
+
+export function renderStatus(facts: StatusFacts, locale: Locale, clock: Clock): string {
+  const t = translator(locale);
+  const now = clock.now();
+  const lines = [t('bot:status.title', { number: facts.phoneNumber })];
+  const ch = facts.channel;
+  if (!ch) lines.push(t('bot:status.sending_unknown'));
+  else if (!ch.paused) lines.push(t('bot:status.sending_ok'));
+  else {
+    const kind = ch.incidentKind ?? '';
+    const reason = KNOWN_REASONS.has(kind) ? t(`bot:status.reason.${kind}`) : t('bot:status.reason.other', { reason: ch.pausedReason ?? kind });
+    const detail = ch.pausedReason && KNOWN_REASONS.has(kind) ? `${reason} (${ch.pausedReason})` : reason;
+    lines.push(t('bot:status.sending_paused', { since: formatTime(locale, ch.pausedSince ?? now), reason: detail }));
+  }
+  const tok = facts.token;
+  if (!tok) lines.push(t('bot:status.no_token'));
+  else {
+    const since = tok.promotedAt ?? tok.validatedAt ?? now;
+    const expiry = tok.expiresAt === null ? t('bot:status.expires_never') : t('bot:status.expires_at', { date: formatTime(locale, tok.expiresAt) });
+    lines.push(t('bot:status.token', { fingerprint: tok.fingerprint, age: humanDuration(t, now - since), expiry }));
+  }
+  if (ch) {
+    lines.push(ch.lastSuccessAt === null ? t('bot:status.last_send_never') : t('bot:status.last_send', { when: `${formatTime(locale, ch.lastSuccessAt)} (${ago(t, now - ch.lastSuccessAt)})` }));
+    lines.push(t('bot:status.queued', { count: ch.queued }));
+  }
+  return lines.join('\n');
+}

@@ -58,7 +58,8 @@ export function printTable(r: Record<string, any>): void {
   if (r.swap) rows.push(['swap_gap_ms (median)', `${r.swap.medianMs}  (runs ${r.swap.runsMs.join(', ')})`, TARGETS.swapGapMs, mark(r.swap.medianMs < 1000)]);
   if (r.memory) {
     const peak = Math.max(r.memory.peakRssUnderIngestMb ?? 0, r.memory.peakRssOverallMb ?? 0);
-    rows.push(['memory RSS (our server)', `idle ${r.memory.idleRssMb} MB  peak ${peak} MB`, TARGETS.peakRssMb, mark(peak < 200)]);
+    const bot = r.memory.rssWithBotMb !== undefined ? `  after the load with the bot loaded ${r.memory.rssWithBotMb} MB (was ${r.memory.rssAfterLoadMb} before its first turn)` : '';
+    rows.push(['memory RSS (our server)', `idle ${r.memory.idleRssMb} MB  peak ${peak} MB${bot}`, TARGETS.peakRssMb, mark(peak < 200)]);
   }
   rows.push(['load average before / after', `${r.machine.loadAverageBefore} / ${r.machine.loadAverageAfter}`, '', '']);
   const head: Row = ['measure', 'result', 'target', ''];

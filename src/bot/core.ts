@@ -1,7 +1,7 @@
 // The Botkit part of the bot: our giosg adapter, the controller with its dialogs, and the
-// turn runner. Botkit and Bot Framework are most of the service's memory (about 75 MB of
-// RSS of a 135 MB idle process, measured with `npm run bench`), and a channel whose admins
-// never chat with the bot never needs them. So this module is loaded on the bot's first
+// turn runner. Botkit and Bot Framework are the largest part of the service's memory (the
+// bench's idle server: 136 MB with them loaded at boot, 99 MB without), and a channel whose
+// admins never chat with the bot never needs them. So this module is loaded on the bot's first
 // turn or first message (install.ts), not at boot; everything else of the bot (inbox,
 // alerts, token health) runs without it.
 import type { TurnContext } from 'botbuilder';

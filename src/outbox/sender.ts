@@ -8,9 +8,10 @@
 //   message            → that row fails with Meta's reason; the agent is told; others go on
 //
 // The one duplicate window: Meta accepted a message and the process dies before
-// markAccepted commits. The row is still 'sending' with a lease; after the lease expires
+// its acceptance is committed. The row is still 'sending' with a lease; after the lease expires
 // (or at once on SQLite restart) it is sent again, so that customer gets it twice. The
-// window is a single send's round trip plus one local write.
+// window is a single send's round trip plus one local write (shared by the sends that
+// finished in the same event-loop turn, accepted-batch.ts).
 import type { Services } from '../services';
 import type { OutboxRepo, OutboxRow } from '../store/outbox-repo';
 import type { ChannelStatusRepo } from '../store/channel-status-repo';
@@ -22,12 +23,23 @@ import { TOKEN_FIXABLE, PAUSING_CLASSES } from '../meta/error-classes';
 import { ChannelCircuit } from './circuit';
 import { PhoneRateLimiters } from './rate-limiters';
 import { backoffMs } from './backoff';
+import { AcceptedBatch } from './accepted-batch';
 
 class ChannelPausedSkip extends Error {}
 /** The row waited in the limiter past its lease and another instance has taken it over. */
 class LeaseLost extends Error {}
 
 const DEPTH_REFRESH_MS = 1000;
+/**
+ * The lease a send must still have when it starts: the Graph call's timeout (10 s) and the
+ * write of Meta's answer fit in it, so no other instance can take the row over while it is
+ * in flight. Half the default lease (60 s) is more; a short WORKER_LEASE_MS (drills, tests)
+ * is extended to this for the send. Found with a 3 s lease on a slow, loaded machine: a
+ * send checked with 1.5 s left took longer than that to start and be recorded (its writes
+ * waited in a busy connection pool), another instance claimed the row meanwhile, and the
+ * customer got the reply twice (test/scale/multi-instance.test.ts, case b).
+ */
+const IN_FLIGHT_GUARD_MS = 15_000;
 const SUCCESS_NOTE_MS = 5000;
 
 export class OutboxSender {
@@ -35,6 +47,7 @@ export class OutboxSender {
   private readonly knownTenants = new Set<string>();
   private readonly lastSuccessNoted = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly accepted: AcceptedBatch;
 
   constructor(
     private readonly s: Services,
@@ -44,7 +57,9 @@ export class OutboxSender {
     private readonly circuit: ChannelCircuit,
     private readonly limiters: PhoneRateLimiters,
     private readonly tuning: ChannelTuning,
-  ) {}
+  ) {
+    this.accepted = new AcceptedBatch(outbox);
+  }
 
   /** Called when a send finishes (room for another claim): wakes the loop. */
   onSendDone: () => void = () => undefined;
@@ -103,7 +118,7 @@ export class OutboxSender {
         return this.s.graph.sendText({ phoneNumberId: tenant.phoneNumberId, token: current.token, appSecret: tenant.metaAppSecret, to: row.recipient, body: row.body });
       });
       // ← the duplicate window described above ends with this write.
-      await this.outbox.markAccepted(row.id, owner, wamid, this.s.clock.now());
+      await this.accepted.record(row.id, owner, wamid, this.s.clock.now());
       this.s.metrics.sends.inc({ class: 'ok' });
       await this.afterAccepted(tenant, row, wamid);
     } catch (err) {
@@ -114,13 +129,15 @@ export class OutboxSender {
   /**
    * A row can wait in the limiter (a busy shared budget) until its lease runs out, and
    * another instance may then claim and send it: sending it here too would be a duplicate.
-   * With at least half the lease left nobody else can have it; otherwise the lease is
-   * renewed in the database, which fails if another instance took the row over.
+   * With at least half the lease (and IN_FLIGHT_GUARD_MS) left nobody else can have it
+   * until the send is recorded; otherwise the lease is renewed in the database, which
+   * fails if another instance took the row over.
    */
   private async holdLease(row: OutboxRow, leaseUntil: number): Promise<boolean> {
     const now = this.s.clock.now();
-    if (leaseUntil - now >= this.tuning.leaseMs / 2) return true;
-    return this.outbox.renewLease(row.id, this.s.instanceId, now + this.tuning.leaseMs, now);
+    const needed = Math.max(this.tuning.leaseMs / 2, IN_FLIGHT_GUARD_MS);
+    if (leaseUntil - now >= needed) return true;
+    return this.outbox.renewLease(row.id, this.s.instanceId, now + Math.max(this.tuning.leaseMs, IN_FLIGHT_GUARD_MS), now);
   }
 
   private async onError(tenant: Tenant, row: OutboxRow, err: unknown, usedVersion: number | null): Promise<void> {

@@ -1,0 +1,33 @@
+// A send in flight keeps its row: even with a short WORKER_LEASE_MS, a send starts only with
+// 15 s of lease left (renewed if needed), so another instance cannot claim the row and send
+// it again while the Graph call is slow. Without this, a 3 s lease let a second instance
+// re-send replies on a loaded machine (test/scale/multi-instance.test.ts, case b).
+import { OutboxRepo } from '../../src/store/outbox-repo';
+import { waitFor, type Harness } from '../helpers/harness';
+import { agentReply, FAST, outboxRows, startChannelHarness } from './channel-helpers';
+
+describe('the lease of a send in flight', () => {
+  let h: Harness;
+  afterEach(async () => h && (await h.stop()));
+
+  test('a slow send with a 3 s lease cannot be claimed by another instance, and goes out once', async () => {
+    h = await startChannelHarness({ config: { channelTuning: { ...FAST, leaseMs: 3_000 } } });
+    h.graph.setMode('slow', { latencyMs: 4_000 });
+    const posts = () => h.graph.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/messages')).length;
+
+    expect((await agentReply(h, '358401000009', 'slow one')).status).toBe(200);
+    await waitFor(() => posts() >= 1, 'the send reached the Graph simulator');
+    const startedAt = Date.now();
+    const [row] = await outboxRows(h);
+    expect(row.state).toBe('sending');
+    expect(Number(row.lease_until)).toBeGreaterThanOrEqual(startedAt + 14_000 - 1_000);
+
+    // Another instance whose clock is past the 3 s the claim gave: the row is not free.
+    const other = new OutboxRepo(h.services.store.db, h.services.store.engine);
+    expect(await other.claim('another-instance', startedAt + 3_500, 3_000, 10)).toHaveLength(0);
+
+    await waitFor(async () => (await outboxRows(h))[0].state === 'sent', 'the slow send recorded', 10_000, 50);
+    expect(h.graph.sent.map((m) => m.body)).toEqual(['slow one']);
+    expect(posts()).toBe(1);
+  }, 20_000);
+});

@@ -41,6 +41,8 @@ const DEPTH_REFRESH_MS = 1000;
  */
 const IN_FLIGHT_GUARD_MS = 15_000;
 const SUCCESS_NOTE_MS = 5000;
+/** Waits between tries to record an accepted send: ~5 s in all, which with the Graph call's 10 s timeout stays inside the 15 s guard. */
+const RECORD_RETRY_MS = [50, 200, 1000, 3500];
 
 export class OutboxSender {
   private lastDepthAt = 0;
@@ -107,8 +109,9 @@ export class OutboxSender {
       return;
     }
     let versionId: number | null = null;
+    let wamid: string;
     try {
-      const { wamid } = await this.limiters.for(tenant.phoneNumberId).schedule(async () => {
+      ({ wamid } = await this.limiters.for(tenant.phoneNumberId).schedule(async () => {
         // Re-checked here: the row may have waited in the limiter while the channel paused.
         if (this.circuit.isPaused(tenant.id)) throw new ChannelPausedSkip();
         if (!(await this.holdLease(row, leaseUntil))) throw new LeaseLost();
@@ -116,13 +119,44 @@ export class OutboxSender {
         if (!current) throw new GraphError('no WhatsApp token in the vault', undefined, 190, undefined, 'No WhatsApp access token is stored for this channel', undefined);
         versionId = current.versionId;
         return this.s.graph.sendText({ phoneNumberId: tenant.phoneNumberId, token: current.token, appSecret: tenant.metaAppSecret, to: row.recipient, body: row.body });
-      });
-      // ← the duplicate window described above ends with this write.
-      await this.accepted.record(row.id, owner, wamid, this.s.clock.now());
-      this.s.metrics.sends.inc({ class: 'ok' });
-      await this.afterAccepted(tenant, row, wamid);
+      }));
     } catch (err) {
       await this.onError(tenant, row, err, versionId);
+      return;
+    }
+    // Meta has the message. A failure from here on must not send it again: the row is
+    // never put back in the queue, only its record is retried (see recordAccepted).
+    this.s.metrics.sends.inc({ class: 'ok' });
+    // ← the duplicate window described above ends with this write.
+    if (!(await this.recordAccepted(row, owner, wamid))) return;
+    try {
+      await this.afterAccepted(tenant, row, wamid);
+    } catch (err) {
+      const e = err as Error;
+      this.s.logger.error({ tenant: tenant.id, outbox: row.id, err: { name: e?.name, message: e?.message } }, 'statuses that arrived before the send was recorded could not be applied to it; later ones are');
+    }
+  }
+
+  /**
+   * Writes Meta's acceptance, retrying a failed write a few times (a database restart, a
+   * full disk freed). Before, a failed write put the row back in the queue and the customer
+   * got the message again at once. If every try fails the row stays 'sending' under its
+   * lease and is sent again only when that runs out: the crash window, not worse.
+   */
+  private async recordAccepted(row: OutboxRow, owner: string, wamid: string): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.accepted.record(row.id, owner, wamid, this.s.clock.now());
+        return true;
+      } catch (err) {
+        const e = err as { name?: string; message?: string; code?: unknown };
+        if (attempt >= RECORD_RETRY_MS.length) {
+          this.s.logger.error({ outbox: row.id, err: { name: e?.name, message: e?.message, code: e?.code } }, 'Meta accepted a reply but it could not be recorded; it will be sent again when its lease runs out');
+          return false;
+        }
+        this.s.logger.warn({ outbox: row.id, err: { name: e?.name, message: e?.message, code: e?.code }, retryInMs: RECORD_RETRY_MS[attempt] }, 'recording an accepted reply failed; retrying the write');
+        await new Promise((r) => setTimeout(r, RECORD_RETRY_MS[attempt]));
+      }
     }
   }
 

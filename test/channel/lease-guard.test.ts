@@ -31,3 +31,31 @@ describe('the lease of a send in flight', () => {
     expect(posts()).toBe(1);
   }, 20_000);
 });
+
+describe('recording an accepted send', () => {
+  let h: Harness;
+  afterEach(async () => h && (await h.stop()));
+
+  test('a failed write of the acceptance is retried; the reply is not put back in the queue and goes out once', async () => {
+    h = await startChannelHarness();
+    // A real SQLite error on the acceptance write, switched by a flag row (a trigger).
+    const raw = h.services.store.sqliteDb!;
+    raw.exec(`create table fail_accept (on_ integer not null); insert into fail_accept values (1);
+      create trigger fail_accept_write before update of wamid on outbox when (select on_ from fail_accept) = 1
+      begin select raise(abort, 'injected: disk I/O error'); end;`);
+    expect((await agentReply(h, '358401000010', 'accepted once')).status).toBe(200);
+    await waitFor(() => h.graph.sent.length >= 1, 'Meta accepted the reply');
+    // Meta has it; the write keeps failing for a while (the first tries at 50 and 200 ms).
+    await new Promise((r) => setTimeout(r, 400));
+    let [row] = await outboxRows(h);
+    expect(row.state).toBe('sending');
+    expect(row.wamid).toBeNull();
+    raw.exec('update fail_accept set on_ = 0');
+    await waitFor(async () => (await outboxRows(h))[0].state === 'sent', 'the acceptance recorded on a retry', 5_000, 50);
+    [row] = await outboxRows(h);
+    expect(row.wamid).toBe(h.graph.sent[0].id);
+    // Still exactly one send after the retries and the sender's next ticks.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.graph.sent.map((m) => m.body)).toEqual(['accepted once']);
+  }, 20_000);
+});

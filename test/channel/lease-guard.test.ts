@@ -1,7 +1,9 @@
-// A send in flight keeps its row: even with a short WORKER_LEASE_MS, a send starts only with
-// 15 s of lease left (renewed if needed), so another instance cannot claim the row and send
-// it again while the Graph call is slow. Without this, a 3 s lease let a second instance
-// re-send replies on a loaded machine (test/scale/multi-instance.test.ts, case b).
+// A reply Meta has accepted is not sent again outside the crash window:
+// - a send in flight keeps its row: even with a short WORKER_LEASE_MS, a send starts only
+//   with 15 s of lease left (renewed if needed), so another instance cannot claim the row
+//   while the Graph call is slow. Without this, a 3 s lease let a second instance re-send
+//   replies on a loaded machine (test/scale/multi-instance.test.ts, case b);
+// - a failed write of the acceptance is retried, and the row is not put back in the queue.
 import { OutboxRepo } from '../../src/store/outbox-repo';
 import { waitFor, type Harness } from '../helpers/harness';
 import { agentReply, FAST, outboxRows, startChannelHarness } from './channel-helpers';

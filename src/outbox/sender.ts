@@ -11,7 +11,7 @@
 // its acceptance is committed. The row is still 'sending' with a lease; after the lease expires
 // (or at once on SQLite restart) it is sent again, so that customer gets it twice. The
 // window is a single send's round trip plus one local write (shared by the sends that
-// finished in the same event-loop turn, accepted-batch.ts).
+// finished within 5 ms of each other, accepted-batch.ts).
 import type { Services } from '../services';
 import type { OutboxRepo, OutboxRow } from '../store/outbox-repo';
 import type { ChannelStatusRepo } from '../store/channel-status-repo';

@@ -101,7 +101,7 @@ export class OutboxRepo {
 
   /**
    * Meta accepted these messages: record their wamids, in one statement and one commit (the
-   * sender records the sends accepted in the same event-loop turn together, a commit per
+   * sender records the sends accepted within a few milliseconds together, a commit per
    * send was a tenth of the drain's CPU). A row whose lease is no longer `owner`'s is left alone.
    */
   async markAcceptedMany(rows: Array<{ id: number; owner: string; wamid: string; now: number }>): Promise<void> {

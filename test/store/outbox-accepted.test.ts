@@ -1,9 +1,9 @@
 // Recording Meta's acceptances in batches: OutboxRepo.markAcceptedMany on each engine, and
-// AcceptedBatch, which gathers the sends finished in one event-loop turn into one write.
+// AcceptedBatch, which gathers the sends finished within a few milliseconds into one write.
 import { openStore, type Store } from '../../src/store/db';
 import { migrateToLatest } from '../../src/store/migrations';
 import { OutboxRepo } from '../../src/store/outbox-repo';
-import { AcceptedBatch } from '../../src/outbox/accepted-batch';
+import { AcceptedBatch, GATHER_MS } from '../../src/outbox/accepted-batch';
 import { engines, tempDatabase, TENANT, type TempDb } from '../helpers/harness';
 
 describe.each(engines)('OutboxRepo.markAcceptedMany (%s)', (engine) => {
@@ -63,7 +63,7 @@ describe.each(engines)('OutboxRepo.markAcceptedMany (%s)', (engine) => {
 });
 
 describe('AcceptedBatch', () => {
-  it('writes the acceptances of one event-loop turn with one call and settles each caller after it', async () => {
+  it('writes the acceptances of a few milliseconds with one call and settles each caller after it', async () => {
     const calls: number[][] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -74,8 +74,12 @@ describe('AcceptedBatch', () => {
       },
     });
     let settled = 0;
-    const first = [1, 2, 3].map((id) => batch.record(id, 'me', `w${id}`, 5).then(() => settled++));
+    const first = [1, 2].map((id) => batch.record(id, 'me', `w${id}`, 5).then(() => settled++));
     await new Promise((r) => setImmediate(r));
+    // Still gathering: a send that finishes a moment later joins the same write.
+    expect(calls).toEqual([]);
+    first.push(batch.record(3, 'me', 'w3', 5).then(() => settled++));
+    await new Promise((r) => setTimeout(r, GATHER_MS + 20));
     // Written, but not yet committed: nobody may treat the send as recorded.
     expect(calls).toEqual([[1, 2, 3]]);
     expect(settled).toBe(0);
@@ -85,6 +89,15 @@ describe('AcceptedBatch', () => {
     await later;
     expect(settled).toBe(3);
     expect(calls).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('writes at once when 200 acceptances wait, without waiting for the timer', async () => {
+    const calls: number[] = [];
+    const batch = new AcceptedBatch({ markAcceptedMany: async (rows) => void calls.push(rows.length) });
+    const all = Array.from({ length: 201 }, (_, i) => batch.record(i, 'me', `w${i}`, 1));
+    expect(calls).toEqual([200]);
+    await Promise.all(all);
+    expect(calls).toEqual([200, 1]);
   });
 
   it('rejects every caller of a batch whose write failed, and keeps working after', async () => {

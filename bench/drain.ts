@@ -2,6 +2,7 @@
 // SQLite file), sent to the Graph simulator under SEND_RATE_PER_SECOND. Rate is
 // taken from the simulator's accept timestamps; the limit is checked in 1-second windows
 // from the first send, and also over every sliding second (for information).
+import { queuedOutboxRow } from '../src/store/outbox-repo';
 import { TENANT, waitFor } from '../test/helpers/harness';
 import type { OurService } from './service';
 
@@ -41,30 +42,7 @@ export async function drain(svc: OurService, queued: number, limitPerSec: number
   // handler, a stall of the bench's own making.
   await svc.store.db.transaction().execute(async (trx) => {
     for (let i = 0; i < rows.length; i += 500) {
-      await trx
-        .insertInto('outbox')
-        .values(
-          rows.slice(i, i + 500).map((r) => ({
-            tenant_id: r.tenantId,
-            source_id: r.sourceId,
-            recipient: r.recipient,
-            body: r.body,
-            giosg_chat_id: r.giosgChatId,
-            state: 'queued' as const,
-            attempts: 0,
-            next_attempt_at: now,
-            lease_owner: null,
-            lease_until: null,
-            wamid: null,
-            error_class: null,
-            error_code: null,
-            error_reason: null,
-            created_at: now,
-            sent_at: null,
-            updated_at: now,
-          })),
-        )
-        .execute();
+      await trx.insertInto('outbox').values(rows.slice(i, i + 500).map((r) => queuedOutboxRow(r, now))).execute();
     }
   });
   await waitFor(async () => ((await svc.sims.call('counts')) as { sent: number }).sent >= queued, `${queued} replies sent`, 120_000, 200);

@@ -1,19 +1,42 @@
 // SQL for the durable outbox of agents' replies. Claims take only the head (oldest unsent
 // row) of each recipient's queue, so a later reply never overtakes an earlier one; rows of
 // paused channels are never claimed.
-import { Kysely, sql } from 'kysely';
-import type { Database, OutboxState } from './schema';
+import { Kysely, sql, type Insertable } from 'kysely';
+import type { Database, OutboxState, OutboxTable } from './schema';
 import type { Engine } from './db';
-
 
 /** Rows per markAcceptedMany statement (4 bound values each). */
 const ACCEPTED_CHUNK = 200;
+
 export interface NewOutboxRow {
   tenantId: string;
   sourceId: string;
   recipient: string;
   body: string;
   giosgChatId: string | null;
+}
+
+/** The row a new reply is stored as: queued, due now, never tried. */
+export function queuedOutboxRow(r: NewOutboxRow, now: number): Insertable<OutboxTable> {
+  return {
+    tenant_id: r.tenantId,
+    source_id: r.sourceId,
+    recipient: r.recipient,
+    body: r.body,
+    giosg_chat_id: r.giosgChatId,
+    state: 'queued',
+    attempts: 0,
+    next_attempt_at: now,
+    lease_owner: null,
+    lease_until: null,
+    wamid: null,
+    error_class: null,
+    error_code: null,
+    error_reason: null,
+    created_at: now,
+    sent_at: null,
+    updated_at: now,
+  };
 }
 
 export interface OutboxRow {
@@ -44,25 +67,7 @@ export class OutboxRepo {
       for (const r of rows) {
         const res = await trx
           .insertInto('outbox')
-          .values({
-            tenant_id: r.tenantId,
-            source_id: r.sourceId,
-            recipient: r.recipient,
-            body: r.body,
-            giosg_chat_id: r.giosgChatId,
-            state: 'queued',
-            attempts: 0,
-            next_attempt_at: now,
-            lease_owner: null,
-            lease_until: null,
-            wamid: null,
-            error_class: null,
-            error_code: null,
-            error_reason: null,
-            created_at: now,
-            sent_at: null,
-            updated_at: now,
-          })
+          .values(queuedOutboxRow(r, now))
           .onConflict((oc) => oc.columns(['tenant_id', 'source_id']).doNothing())
           .returning('id')
           .executeTakeFirst();

@@ -13,7 +13,7 @@ import { countWebhookEvents } from '../src/store/webhook-batch-writer';
 import { WebhookGenerator } from './payloads';
 import { blast, type LoadResult } from './load';
 import { PHONE, serverNodeArgs, startOurs, type OurService } from './service';
-import { CEILING, loadAverage, memoryOf, startNode } from './processes';
+import { CEILING, loadAverage, machineCpuTimes, memoryOf, startNode, stolenPercentSince } from './processes';
 import { drain, type DrainResult } from './drain';
 import { swapGap } from './swap-gap';
 import { processorThroughput } from './processor';
@@ -55,6 +55,10 @@ async function main(): Promise<void> {
     plan: PLAN,
     targets: TARGETS,
   };
+  // CPU time the hypervisor took for other guests, per phase (see stolenPercentSince).
+  const stolen: Record<string, number> = {};
+  report.stolenCpuPercent = stolen;
+  const runStart = machineCpuTimes();
 
   if (wants('ingest') || wants('sustained')) {
     const ceiling = await startNode(CEILING, { PATH: process.env.PATH, META_APP_SECRET: TENANT.metaAppSecret });
@@ -65,6 +69,7 @@ async function main(): Promise<void> {
       const gen = new WebhookGenerator(PHONE, TENANT.metaAppSecret);
       let acked = 0;
       if (wants('ingest')) {
+        const phaseStart = machineCpuTimes();
         log(`ingest: warm-up ${PLAN.warmS}s each`);
         await blast(ceiling.url, gen, { connections: PLAN.connections, durationS: PLAN.warmS });
         acked += (await blast(ours.child.url, gen, { connections: PLAN.connections, durationS: PLAN.warmS })).acknowledged;
@@ -110,11 +115,13 @@ async function main(): Promise<void> {
           processorCaughtUpMs: processing.caughtUpMs,
         };
         report.memory = { idleRssMb: idle.rssMb, peakRssUnderIngestMb: Math.max(peakRss, memoryOf(ours.child.pid).hwmMb) };
+        stolen.ingest = stolenPercentSince(phaseStart);
       }
       if (wants('sustained')) {
         const sustained: SustainedResult[] = [];
         for (const rate of [2000, 4000]) {
           const backlog = await settle(ours);
+          const phaseStart = machineCpuTimes();
           const before = await countWebhookEvents(ours.store.db);
           log(`sustained: ${rate}/s for ${PLAN.sustainedS}s (ceiling, then ours)`);
           const ceil = await paced(ceiling.url, gen, { ratePerSec: rate, durationS: PLAN.sustainedS, maxSockets: 100 });
@@ -125,6 +132,7 @@ async function main(): Promise<void> {
           const r = await paced(ours.child.url, gen, { ratePerSec: rate, durationS: PLAN.sustainedS, maxSockets: 100 });
           const stored = (await countWebhookEvents(ours.store.db)) - before - warm.acknowledged;
           const processing = await catchUp(ours);
+          stolen[`sustained ${rate}/s`] = stolenPercentSince(phaseStart);
           sustained.push({
             ...r,
             ratePerSec: rate,
@@ -157,7 +165,9 @@ async function main(): Promise<void> {
     const ours = await startOurs({ sendRatePerSecond: limit, nodeArgs: serverNodeArgs() });
     try {
       log(`drain: ${PLAN.drainN} replies at a ${limit}/s limit`);
+      const phaseStart = machineCpuTimes();
       report.drain = (await drain(ours, PLAN.drainN, limit)) satisfies DrainResult;
+      stolen.drain = stolenPercentSince(phaseStart);
     } finally {
       await ours.stop();
     }
@@ -183,6 +193,7 @@ async function main(): Promise<void> {
     report.swap = await swapGap(PLAN.swapRuns);
   }
 
+  stolen.wholeRun = stolenPercentSince(runStart);
   report.machine = { ...(report.machine as object), loadAverageAfter: loadAverage() };
   report.finishedAt = new Date().toISOString();
   fs.mkdirSync(RESULTS, { recursive: true });

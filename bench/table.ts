@@ -48,7 +48,7 @@ export function printTable(r: Record<string, any>): void {
       mark(d.messagesPerSec >= 950 && d.limitRespected && d.distinctSent === d.queued && d.sent === d.queued),
     ]);
   }
-  if (r.processor) rows.push(['processor (stored webhooks → work, alone)', `${r.processor.perSec} webhooks/s  (${r.processor.webhooks} in ${r.processor.ms} ms)`, 'info: sustainable rate', '']);
+  if (r.processor) rows.push(['processor (stored webhooks → work, alone)', `${r.processor.perSec} webhooks/s  (${r.processor.webhooks} in ${r.processor.ms} ms, ${r.processor.cpuUsPerWebhook ?? '?'} µs CPU each)`, 'info: sustainable rate', '']);
   for (const c of r.commit ?? []) {
     rows.push([`group commit, WAL checkpoints ${c.checkpoints}`, `${c.usPerRow} µs/row  event-loop delay p99 ${c.loopDelayP99Ms} ms  max ${c.loopDelayMaxMs} ms  WAL up to ${c.walMaxMb} MB  (${c.rows} rows of 1.3 KB)`, 'info', '']);
   }
@@ -60,6 +60,10 @@ export function printTable(r: Record<string, any>): void {
     const peak = Math.max(r.memory.peakRssUnderIngestMb ?? 0, r.memory.peakRssOverallMb ?? 0);
     const bot = r.memory.rssWithBotMb !== undefined ? `  after the load with the bot loaded ${r.memory.rssWithBotMb} MB (was ${r.memory.rssAfterLoadMb} before its first turn)` : '';
     rows.push(['memory RSS (our server)', `idle ${r.memory.idleRssMb} MB  peak ${peak} MB${bot}`, TARGETS.peakRssMb, mark(peak < 200)]);
+  }
+  if (r.stolenCpuPercent) {
+    const parts = Object.entries(r.stolenCpuPercent).map(([phase, pct]) => `${phase} ${pct} %`);
+    rows.push(['CPU stolen by the hypervisor (steal)', parts.join('  '), 'info: share of the busy time; above a few % the machine is shared', '']);
   }
   rows.push(['load average before / after', `${r.machine.loadAverageBefore} / ${r.machine.loadAverageAfter}`, '', '']);
   const head: Row = ['measure', 'result', 'target', ''];

@@ -57,7 +57,7 @@ export function installChannel(s: Services): RouteModule {
   const relayLoop = new PollingLoop('inbound-relay', tuning.pollMs, () => relay.tick(), s.logger);
   const processor = new WebhookProcessor(s, {
     webhooks,
-    apply: new WebhookApplyRepo(db, s.store.engine),
+    apply: new WebhookApplyRepo(s.store),
     circuit,
     kickRelay: () => relayLoop.kick(),
     kickSender,

@@ -4,7 +4,14 @@
 // by status, and mark the events processed. A handful of statements per batch instead of
 // several per webhook: the commit and the per-query overhead were most of the processor's
 // cost (bench/README.md).
+//
+// On SQLite the two inserts run one cached prepared statement per row instead, directly on
+// the connection inside Kysely's transaction (the same connection; better-sqlite3 runs each
+// statement synchronously, so nothing else can step in between). Building and compiling a
+// 500-row insert through Kysely and preparing it anew (too long to cache, see db.ts) cost
+// more than SQLite's own work of inserting the rows (bench/README.md).
 import { sql, type Kysely } from 'kysely';
+import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { Database, OutboxState } from './schema';
 import type { Engine } from './db';
 import type { NewInbound } from './inbound-repo';
@@ -72,11 +79,23 @@ async function lockCustomers(trx: Kysely<Database>, rows: NewInbound[]): Promise
   await sql`select pg_advisory_xact_lock(h) from (select hashtextextended(k, 0) as h from unnest(${keys}::text[]) as k order by h) as ordered`.execute(trx);
 }
 
+const INSERT_STATUS_SQL =
+  'insert into status_events (tenant_id, status_id, status, recipient, error_code, created_at) values (?, ?, ?, ?, ?, ?) ' +
+  'on conflict (tenant_id, status_id, status) do nothing returning id';
+const INSERT_INBOUND_SQL =
+  'insert into inbound_messages (tenant_id, wa_message_id, wa_id, profile_name, text, wa_timestamp, state, attempts, next_attempt_at, last_error, lease_owner, lease_until, created_at, relayed_at) ' +
+  "values (?, ?, ?, ?, ?, ?, 'queued', 0, ?, null, null, null, ?, null) on conflict (tenant_id, wa_message_id) do nothing returning id";
+
 export class WebhookApplyRepo {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly engine: Engine,
-  ) {}
+  private readonly db: Kysely<Database>;
+  private readonly engine: Engine;
+  private readonly sqlite: SqliteDatabase | undefined;
+
+  constructor(store: { db: Kysely<Database>; engine: Engine; sqliteDb?: SqliteDatabase }) {
+    this.db = store.db;
+    this.engine = store.engine;
+    this.sqlite = store.engine === 'sqlite' ? store.sqliteDb : undefined;
+  }
 
   async apply(items: ApplyItem[], now: number): Promise<ApplyResult> {
     const result: ApplyResult = { taken: new Set(), inboundAdded: 0, statuses: new Map() };
@@ -127,6 +146,11 @@ export class WebhookApplyRepo {
 
   private async insertInbound(trx: Kysely<Database>, rows: NewInbound[], now: number): Promise<number> {
     let added = 0;
+    if (this.sqlite) {
+      const stmt = this.sqlite.prepare(INSERT_INBOUND_SQL);
+      for (const r of rows) if (stmt.get(r.tenantId, r.waMessageId, r.waId, r.profileName, r.text, r.waTimestamp, now, now) !== undefined) added++;
+      return added;
+    }
     for (const part of chunks(rows)) {
       const res = await trx
         .insertInto('inbound_messages')
@@ -159,6 +183,11 @@ export class WebhookApplyRepo {
   /** Keys of the statuses this insert recorded (redeliveries are not returned). */
   private async insertStatuses(trx: Kysely<Database>, rows: StatusUpdate[], now: number): Promise<Set<string>> {
     const inserted = new Set<string>();
+    if (this.sqlite) {
+      const stmt = this.sqlite.prepare(INSERT_STATUS_SQL);
+      for (const s of rows) if (stmt.get(s.tenantId, s.statusId, s.status, s.recipient, s.errorCode, now) !== undefined) inserted.add(key(s.tenantId, s.statusId, s.status));
+      return inserted;
+    }
     for (const part of chunks(rows)) {
       const res = await trx
         .insertInto('status_events')

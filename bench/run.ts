@@ -26,12 +26,15 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const wants = (part: string) => !only || only.includes(part);
-const roundsArg = Number(args.find((a) => a.startsWith('--ingest-rounds='))?.slice('--ingest-rounds='.length));
+const numberArg = (name: string) => Number(args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3));
+const roundsArg = numberArg('ingest-rounds');
+const connectionsArg = numberArg('connections');
 
 const PLAN = quick
   ? { warmS: 2, ingestS: 5, ingestRounds: 2, sustainedS: 8, drainN: 3000, swapRuns: 3, connections: 50 }
   : { warmS: 3, ingestS: 10, ingestRounds: 2, sustainedS: 30, drainN: 10_000, swapRuns: 5, connections: 50 };
 if (Number.isInteger(roundsArg) && roundsArg > 0) PLAN.ingestRounds = roundsArg;
+if (Number.isInteger(connectionsArg) && connectionsArg > 0) PLAN.connections = connectionsArg;
 
 const RESULTS = path.resolve(__dirname, '../../bench/results');
 

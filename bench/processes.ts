@@ -120,7 +120,7 @@ export function machineCpuTimes(): CpuTimes {
 /**
  * Of the time the machine's cores had work since `from`, the share the hypervisor ran other
  * guests instead, in percent. On a shared VM this moves every number in the table: at idle
- * it is ~2 % here, under the sustained phase 30–50 % was seen, in a run where even the bare
+ * it is ~2 % here, under the sustained phase 25–50 % was seen, in a run where even the bare
  * ceiling server's p99 at 2,000/s reached 0.9 s.
  */
 export function stolenPercentSince(from: CpuTimes): number {

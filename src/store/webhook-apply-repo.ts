@@ -13,7 +13,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { Database, OutboxState } from './schema';
-import type { Engine } from './db';
+import type { Engine, Store } from './db';
 import type { NewInbound } from './inbound-repo';
 import { STATUS_RANK } from './outbox-repo';
 
@@ -81,17 +81,17 @@ async function lockCustomers(trx: Kysely<Database>, rows: NewInbound[]): Promise
 
 const INSERT_STATUS_SQL =
   'insert into status_events (tenant_id, status_id, status, recipient, error_code, created_at) values (?, ?, ?, ?, ?, ?) ' +
-  'on conflict (tenant_id, status_id, status) do nothing returning id';
+  'on conflict (tenant_id, status_id, status) do nothing';
 const INSERT_INBOUND_SQL =
   'insert into inbound_messages (tenant_id, wa_message_id, wa_id, profile_name, text, wa_timestamp, state, attempts, next_attempt_at, last_error, lease_owner, lease_until, created_at, relayed_at) ' +
-  "values (?, ?, ?, ?, ?, ?, 'queued', 0, ?, null, null, null, ?, null) on conflict (tenant_id, wa_message_id) do nothing returning id";
+  "values (?, ?, ?, ?, ?, ?, 'queued', 0, ?, null, null, null, ?, null) on conflict (tenant_id, wa_message_id) do nothing";
 
 export class WebhookApplyRepo {
   private readonly db: Kysely<Database>;
   private readonly engine: Engine;
   private readonly sqlite: SqliteDatabase | undefined;
 
-  constructor(store: { db: Kysely<Database>; engine: Engine; sqliteDb?: SqliteDatabase }) {
+  constructor(store: Pick<Store, 'db' | 'engine' | 'sqliteDb'>) {
     this.db = store.db;
     this.engine = store.engine;
     this.sqlite = store.engine === 'sqlite' ? store.sqliteDb : undefined;
@@ -148,7 +148,7 @@ export class WebhookApplyRepo {
     let added = 0;
     if (this.sqlite) {
       const stmt = this.sqlite.prepare(INSERT_INBOUND_SQL);
-      for (const r of rows) if (stmt.get(r.tenantId, r.waMessageId, r.waId, r.profileName, r.text, r.waTimestamp, now, now) !== undefined) added++;
+      for (const r of rows) added += stmt.run(r.tenantId, r.waMessageId, r.waId, r.profileName, r.text, r.waTimestamp, now, now).changes;
       return added;
     }
     for (const part of chunks(rows)) {
@@ -185,7 +185,7 @@ export class WebhookApplyRepo {
     const inserted = new Set<string>();
     if (this.sqlite) {
       const stmt = this.sqlite.prepare(INSERT_STATUS_SQL);
-      for (const s of rows) if (stmt.get(s.tenantId, s.statusId, s.status, s.recipient, s.errorCode, now) !== undefined) inserted.add(key(s.tenantId, s.statusId, s.status));
+      for (const s of rows) if (stmt.run(s.tenantId, s.statusId, s.status, s.recipient, s.errorCode, now).changes > 0) inserted.add(key(s.tenantId, s.statusId, s.status));
       return inserted;
     }
     for (const part of chunks(rows)) {

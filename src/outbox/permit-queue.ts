@@ -15,6 +15,9 @@ export abstract class PermitQueue implements SendScheduler {
   /** Takes a permit for a job starting now; false when there is none yet (the subclass arranges to pump again). */
   protected abstract takePermit(): boolean;
 
+  /** Called when a job that took a permit has settled (resolved, rejected or thrown), before the next pump. */
+  protected finished(): void {}
+
   /** Called after a pump that left jobs waiting (e.g. to ask for more permits ahead of time). */
   protected waiting(): void {}
 
@@ -31,6 +34,7 @@ export abstract class PermitQueue implements SendScheduler {
           .then(resolve, reject)
           .finally(() => {
             this.active--;
+            this.finished();
             this.pump();
           });
       });

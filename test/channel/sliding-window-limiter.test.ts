@@ -12,6 +12,13 @@ const maxInAnyWindow = (starts: number[], windowMs: number) => {
   return best;
 };
 
+/** Most jobs whose [start, end] could fall into one window of `windowMs`: Meta counts a send somewhere in between. */
+const maxOverlapping = (jobs: Array<{ start: number; end: number }>, windowMs: number) => {
+  let best = 0;
+  for (const { end: a } of jobs) best = Math.max(best, jobs.filter((j) => j.end >= a && j.start < a + windowMs).length);
+  return best;
+};
+
 describe('SlidingWindowLimiter', () => {
   it('starts at most perSecond jobs in any second (plus margin), runs every job once, caps concurrency', async () => {
     const limiter = new SlidingWindowLimiter(25, 5);
@@ -60,6 +67,45 @@ describe('SlidingWindowLimiter', () => {
     expect(span).toBeGreaterThanOrEqual((200 - burst) * interval - 5);
     // Late timers are made up for: the rate stays near the limit, not one start per timer tick.
     expect(199 / (span / 1000)).toBeGreaterThan(perSecond * 0.9);
+  });
+
+  it('counts a send until a second after its answer, so a stall on the receiving side cannot crowd one of its seconds', async () => {
+    // A receiver that counts each send when it handles it, and stops handling for 300 ms:
+    // the sends made meanwhile are all counted when the stall ends. Counting from the
+    // start (plus a margin) let 60 of these into one second at a limit of 50.
+    const perSecond = 50;
+    const limiter = new SlidingWindowLimiter(perSecond, 64);
+    const t0 = performance.now();
+    const stall = { from: t0 + 150, to: t0 + 450 };
+    const jobs: Array<{ start: number; end: number }> = [];
+    const counted: number[] = [];
+    await Promise.all(
+      Array.from({ length: 120 }, () =>
+        limiter.schedule(async () => {
+          const start = performance.now();
+          const handledAt = start < stall.to && start >= stall.from ? stall.to : start + 1;
+          await new Promise((r) => setTimeout(r, Math.max(1, handledAt - performance.now())));
+          counted.push(Math.max(handledAt, performance.now() - 0.5));
+          jobs.push({ start, end: performance.now() });
+        }),
+      ),
+    );
+    expect(jobs).toHaveLength(120);
+    expect(jobs.filter((j) => j.start >= stall.from && j.start < stall.to).length).toBeGreaterThan(5);
+    expect(maxInAnyWindow(counted, 1000)).toBeLessThanOrEqual(perSecond);
+    expect(maxOverlapping(jobs, 1000)).toBeLessThanOrEqual(perSecond);
+  });
+
+  it('a send that has not been answered keeps its slot', async () => {
+    const limiter = new SlidingWindowLimiter(5, 5);
+    const starts: number[] = [];
+    const slow = limiter.schedule(() => new Promise((r) => setTimeout(r, 1500)));
+    const quick = Array.from({ length: 8 }, () => limiter.schedule(async () => void starts.push(performance.now())));
+    await Promise.all([slow, ...quick]);
+    const first = Math.min(...starts);
+    // Four slots are left beside the slow send for the first second; the fifth quick send waits.
+    expect(starts.filter((t) => t - first < 900)).toHaveLength(4);
+    expect(starts).toHaveLength(8);
   });
 
   it('passes a job’s rejection or throw to its caller and keeps going', async () => {

@@ -15,7 +15,7 @@ pg.types.setTypeParser(20, (v) => Number(v));
 
 export type Engine = 'sqlite' | 'postgres';
 
-/** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
+/** How long a statement waits for another connection's write lock before SQLITE_BUSY (on timers, see sqlite-dialect.ts). */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 export interface Store {
@@ -54,10 +54,13 @@ function openSqlite(file: string, o: StoreOptions): Store {
   // NORMAL in WAL mode keeps every commit durable against process crashes (kill -9);
   // only an OS crash can lose the last transactions, which Meta then re-delivers.
   raw.pragma('synchronous = NORMAL');
-  raw.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  // No waiting inside SQLite: its busy handler sleeps the thread. Kysely's statements wait
+  // for another connection's lock on timers instead (sqlite-dialect.ts), and the webhook
+  // group commit retries around it (webhook-batch-writer.ts).
+  raw.pragma('busy_timeout = 0');
   raw.pragma('foreign_keys = ON');
   cachePreparedStatements(raw);
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: raw }, SQLITE_BUSY_TIMEOUT_MS) });
   const checkpointer = o.backgroundCheckpoints && resolved !== ':memory:' ? WalCheckpointer.start(raw, resolved, o.backgroundCheckpoints === true ? {} : o.backgroundCheckpoints) : undefined;
   let closed = false;
   return {

@@ -20,7 +20,8 @@
 import type { Kysely } from 'kysely';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { Database } from './schema';
-import { SQLITE_BUSY_TIMEOUT_MS, type Store } from './db';
+import type { Store } from './db';
+import { isSqliteBusy } from './sqlite-dialect';
 
 const INSERT_SQL = 'insert into webhook_events (tenant_id, received_at, body, processed_at, attempts, last_error) values (?, ?, ?, null, 0, null)';
 /** Event-loop turns to wait for another transaction on the SQLite connection to end before queueing behind it. */
@@ -30,7 +31,6 @@ const LOCKED_GIVE_UP_MS = 5_000;
 const LOCKED_SPIN_TRIES = 200;
 const LOCKED_DELAY_MS = 2;
 
-const isLocked = (err: unknown) => String((err as { code?: unknown })?.code ?? '').startsWith('SQLITE_BUSY');
 
 export interface BatchWriterOptions {
   /** Rows per INSERT. 6 bound values per row; SQLite allows 32766 per statement. */
@@ -129,7 +129,7 @@ export class WebhookBatchWriter {
       for (const p of batch) p.done();
       this.stats.busyMs += performance.now() - answering;
     } catch (err) {
-      if (isLocked(err) && this.keepTrying()) {
+      if (isSqliteBusy(err) && this.keepTrying()) {
         // Nothing of it was written: back to the head of the queue, in the same order.
         this.stats.lockedRetries++;
         this.queue = batch.concat(this.queue);
@@ -197,16 +197,12 @@ export class WebhookBatchWriter {
         for (const p of rows) stmt.run(p.tenantId, p.receivedAt, p.body);
       });
     }
-    // No waiting inside SQLite (see the top of this file); restored at once, because the
-    // connection's other users (Kysely) do want to wait for the lock.
-    // (Not a cached prepared statement: SQLite applies busy_timeout when the pragma is
-    // compiled, so re-running a prepared one does nothing.)
+    // The connection never waits inside SQLite (busy_timeout 0, see db.ts): a taken lock
+    // throws SQLITE_BUSY at once, and flush() puts the batch back.
     const started = performance.now();
-    raw.pragma('busy_timeout = 0');
     try {
       this.insertMany(batch);
     } finally {
-      raw.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
       this.stats.busyMs += performance.now() - started;
     }
   }

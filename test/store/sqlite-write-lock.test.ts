@@ -57,8 +57,37 @@ describe('SQLite write lock held by another connection', () => {
     expect(bodies.map((b) => JSON.parse(b.body).n)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     // Generous: a timer of 5 ms on a busy CI machine; a busy-handler sleep would be 400 ms.
     expect(longestGap).toBeLessThan(200);
-    // The connection's other users still wait for the lock as before.
-    expect(store.sqliteDb!.pragma('busy_timeout', { simple: true })).toBe(5000);
+    // Nothing on the connection waits inside SQLite (its busy handler sleeps the thread).
+    expect(store.sqliteDb!.pragma('busy_timeout', { simple: true })).toBe(0);
+  });
+
+  test('a Kysely statement waits for the lock on timers, not in SQLite, and runs once it is free', async () => {
+    other.exec('begin immediate');
+    let last = performance.now();
+    let longestGap = 0;
+    const ticker = setInterval(() => {
+      const t = performance.now();
+      longestGap = Math.max(longestGap, t - last);
+      last = t;
+    }, 5);
+    let done = false;
+    const insert = store.db
+      .insertInto('webhook_events')
+      .values({ tenant_id: 'k', received_at: 0, body: '{}', processed_at: null, attempts: 0, last_error: null })
+      .execute()
+      .then(() => (done = true));
+    const trx = store.db.transaction().execute(async (t) => {
+      await t.updateTable('webhook_events').set({ attempts: 7 }).where('tenant_id', '=', 'k').execute();
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(done).toBe(false);
+    // Same thread: with SQLite's busy handler the thread would sleep and this commit could not run.
+    other.exec('commit');
+    await Promise.all([insert, trx]);
+    clearInterval(ticker);
+    expect(longestGap).toBeLessThan(200);
+    const row = await store.db.selectFrom('webhook_events').select(['attempts']).where('tenant_id', '=', 'k').executeTakeFirstOrThrow();
+    expect(row.attempts).toBe(7);
   });
 
   test('a lock that is never released fails the rows after the give-up time, storing none', async () => {

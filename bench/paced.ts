@@ -15,6 +15,18 @@ export interface PacedOptions {
   durationS: number;
   /** Keep-alive sockets the generator may open; requests wait for a free one (and that wait counts). */
   maxSockets: number;
+  /**
+   * Sockets to reuse, kept open after the run: a warm-up and the run it warms share them,
+   * as Meta keeps its connections to a webhook endpoint. Without it, a fresh agent's ~100
+   * new connections in the first second cost our server 0.2–1 s of latency on a slow
+   * machine (bench/README.md). Omitted: a fresh agent, destroyed at the end.
+   */
+  agent?: http.Agent;
+}
+
+/** An agent for paced(): keep-alive, at most `maxSockets` sockets. */
+export function pacedAgent(maxSockets: number): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets });
 }
 
 export async function paced(baseUrl: string, gen: WebhookGenerator, o: PacedOptions): Promise<LoadResult> {
@@ -24,7 +36,7 @@ export async function paced(baseUrl: string, gen: WebhookGenerator, o: PacedOpti
     const s = gen.next();
     return { body: Buffer.from(s.body), signature: s.signature };
   });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: o.maxSockets });
+  const agent = o.agent ?? pacedAgent(o.maxSockets);
   const latencies = new Float64Array(total);
   let acknowledged = 0;
   let errors = 0;
@@ -68,7 +80,7 @@ export async function paced(baseUrl: string, gen: WebhookGenerator, o: PacedOpti
     };
     pump();
   });
-  agent.destroy();
+  if (!o.agent) agent.destroy();
   const durationS = (performance.now() - start) / 1000;
   const sorted = Array.from(latencies).sort((a, b) => a - b);
   const pct = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] * 10) / 10;

@@ -15,7 +15,7 @@ import { ChannelStateRepo } from '../src/store/channel-state-repo';
 import { WebhookGenerator } from './payloads';
 import { PHONE, serverNodeArgs, startOurs, type OurService } from './service';
 import { memoryOf } from './processes';
-import { paced } from './paced';
+import { paced, pacedAgent } from './paced';
 
 const arg = (name: string, def: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? def);
 const MINUTES = arg('minutes', 5);
@@ -55,14 +55,17 @@ async function main(): Promise<void> {
   let errors = 0;
   let worstP99 = 0;
   // One-minute slices: the generator builds each slice's signed requests before it starts.
+  // The slices share keep-alive sockets, as Meta keeps its connections open.
+  const agent = pacedAgent(100);
   for (let left = durationS; left > 0; left -= 60) {
     const slice = Math.min(60, left);
-    const r = await paced(svc.child.url, gen, { ratePerSec: RATE, durationS: slice, maxSockets: 100 });
+    const r = await paced(svc.child.url, gen, { ratePerSec: RATE, durationS: slice, maxSockets: 100, agent });
     acked += r.acknowledged;
     errors += r.errors;
     worstP99 = Math.max(worstP99, r.p99Ms);
     log(`slice: ${r.acknowledged} acknowledged, ${r.errors} errors, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, server rss ${memoryOf(svc.child.pid).rssMb} MB`);
   }
+  agent.destroy();
   clearInterval(replyTimer);
   const swapResult = await swap;
   const expected = () => replies - replyErrors;

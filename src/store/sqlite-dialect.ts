@@ -46,7 +46,8 @@ class LockWaitingConnection implements DatabaseConnection {
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
-  private wrapped: { inner: DatabaseConnection; outer: DatabaseConnection } | undefined;
+  /** SQLite has one connection (Kysely's driver hands out the same one each time), so one wrapper. */
+  private waiting: DatabaseConnection | undefined;
 
   constructor(
     config: SqliteDialectConfig,
@@ -57,8 +58,8 @@ class ImmediateSqliteDriver extends SqliteDriver {
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     const inner = await super.acquireConnection();
-    if (this.wrapped?.inner !== inner) this.wrapped = { inner, outer: new LockWaitingConnection(inner, this.lockWaitMs) };
-    return this.wrapped.outer;
+    this.waiting ??= new LockWaitingConnection(inner, this.lockWaitMs);
+    return this.waiting;
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {

@@ -31,7 +31,6 @@ const LOCKED_GIVE_UP_MS = 5_000;
 const LOCKED_SPIN_TRIES = 200;
 const LOCKED_DELAY_MS = 2;
 
-
 export interface BatchWriterOptions {
   /** Rows per INSERT. 6 bound values per row; SQLite allows 32766 per statement. */
   maxBatch?: number;

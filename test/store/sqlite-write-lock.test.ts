@@ -9,6 +9,18 @@ import { migrateToLatest } from '../../src/store/migrations';
 import { WebhookBatchWriter, countWebhookEvents } from '../../src/store/webhook-batch-writer';
 import { tempDatabase, type TempDb } from '../helpers/harness';
 
+/** The event loop's longest pause while it runs: SQLite's busy handler would sleep the whole thread. */
+function watchLoopGaps(): { stop(): void; longestGapMs(): number } {
+  let last = performance.now();
+  let longest = 0;
+  const ticker = setInterval(() => {
+    const t = performance.now();
+    longest = Math.max(longest, t - last);
+    last = t;
+  }, 5);
+  return { stop: () => clearInterval(ticker), longestGapMs: () => longest };
+}
+
 describe('SQLite write lock held by another connection', () => {
   let db: TempDb;
   let store: Store;
@@ -34,13 +46,7 @@ describe('SQLite write lock held by another connection', () => {
 
     // The event loop's longest pause while the lock is held: SQLite's busy handler would
     // sleep the whole thread (up to busy_timeout, 5 s) inside the commit.
-    let last = performance.now();
-    let longestGap = 0;
-    const ticker = setInterval(() => {
-      const t = performance.now();
-      longestGap = Math.max(longestGap, t - last);
-      last = t;
-    }, 5);
+    const loop = watchLoopGaps();
     const settled: string[] = [];
     const writes = Array.from({ length: 20 }, (_, i) => writer.write('t1', JSON.stringify({ n: i }), Date.now()).then(() => settled.push(`ok ${i}`)));
     await new Promise((r) => setTimeout(r, 400));
@@ -48,7 +54,7 @@ describe('SQLite write lock held by another connection', () => {
     expect(writer.stats.lockedRetries).toBeGreaterThan(0);
     other.exec('commit');
     await Promise.all(writes);
-    clearInterval(ticker);
+    loop.stop();
 
     expect(settled).toHaveLength(20);
     expect(await countWebhookEvents(store.db)).toBe(21);
@@ -56,20 +62,14 @@ describe('SQLite write lock held by another connection', () => {
     const bodies = await store.db.selectFrom('webhook_events').select(['body']).where('tenant_id', '=', 't1').orderBy('id').execute();
     expect(bodies.map((b) => JSON.parse(b.body).n)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     // Generous: a timer of 5 ms on a busy CI machine; a busy-handler sleep would be 400 ms.
-    expect(longestGap).toBeLessThan(200);
+    expect(loop.longestGapMs()).toBeLessThan(200);
     // Nothing on the connection waits inside SQLite (its busy handler sleeps the thread).
     expect(store.sqliteDb!.pragma('busy_timeout', { simple: true })).toBe(0);
   });
 
   test('a Kysely statement waits for the lock on timers, not in SQLite, and runs once it is free', async () => {
     other.exec('begin immediate');
-    let last = performance.now();
-    let longestGap = 0;
-    const ticker = setInterval(() => {
-      const t = performance.now();
-      longestGap = Math.max(longestGap, t - last);
-      last = t;
-    }, 5);
+    const loop = watchLoopGaps();
     let done = false;
     const insert = store.db
       .insertInto('webhook_events')
@@ -84,8 +84,8 @@ describe('SQLite write lock held by another connection', () => {
     // Same thread: with SQLite's busy handler the thread would sleep and this commit could not run.
     other.exec('commit');
     await Promise.all([insert, trx]);
-    clearInterval(ticker);
-    expect(longestGap).toBeLessThan(200);
+    loop.stop();
+    expect(loop.longestGapMs()).toBeLessThan(200);
     const row = await store.db.selectFrom('webhook_events').select(['attempts']).where('tenant_id', '=', 'k').executeTakeFirstOrThrow();
     expect(row.attempts).toBe(7);
   });

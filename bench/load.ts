@@ -3,6 +3,7 @@
 import autocannon from 'autocannon';
 import type { WebhookGenerator } from './payloads';
 import { TENANT } from '../test/helpers/harness';
+import { cpuSecondsOf, threadCpuSecondsOf } from './processes';
 
 export interface LoadResult {
   requestsPerSec: number;
@@ -14,6 +15,11 @@ export interface LoadResult {
   acknowledged: number;
   sent: number;
   durationS: number;
+  /** The server's CPU per acknowledged request (all its threads) and its main thread's, when `serverPid` was given. */
+  serverCpuUs?: number;
+  serverMainCpuUs?: number;
+  /** Share of the run's wall time the server's main thread was on a CPU (1 = never waiting). */
+  serverMainBusy?: number;
 }
 
 export interface LoadOptions {
@@ -21,6 +27,8 @@ export interface LoadOptions {
   durationS: number;
   /** Requests per second over all connections; omitted = as fast as possible. */
   overallRate?: number;
+  /** The server's process id, to read its CPU time around the run (Linux /proc). */
+  serverPid?: number;
 }
 
 /** Upper guess of the rate when unlimited: sizes the pools so bodies repeat only as duplicates. */
@@ -39,6 +47,7 @@ export async function blast(baseUrl: string, gen: WebhookGenerator, o: LoadOptio
     }),
   );
   let nextPool = 0;
+  const cpuBefore = o.serverPid === undefined ? undefined : { all: cpuSecondsOf(o.serverPid), main: threadCpuSecondsOf(o.serverPid) };
   const result = await autocannon({
     url: `${baseUrl}/webhooks/meta/${TENANT.id}`,
     method: 'POST',
@@ -50,6 +59,7 @@ export async function blast(baseUrl: string, gen: WebhookGenerator, o: LoadOptio
   });
   pools.length = 0;
   const acknowledged = result['2xx'];
+  const cpu = cpuBefore && o.serverPid !== undefined ? serverCpu(o.serverPid, cpuBefore, acknowledged, result.duration || o.durationS) : {};
   return {
     requestsPerSec: Math.round(acknowledged / (result.duration || o.durationS)),
     p50Ms: result.latency.p50,
@@ -59,5 +69,13 @@ export async function blast(baseUrl: string, gen: WebhookGenerator, o: LoadOptio
     acknowledged,
     sent: result.requests.sent,
     durationS: result.duration,
+    ...cpu,
   };
+}
+
+function serverCpu(pid: number, before: { all: number; main: number }, acknowledged: number, durationS: number): Pick<LoadResult, 'serverCpuUs' | 'serverMainCpuUs' | 'serverMainBusy'> {
+  const all = cpuSecondsOf(pid) - before.all;
+  const main = threadCpuSecondsOf(pid) - before.main;
+  const per = (s: number) => Math.round((s / Math.max(1, acknowledged)) * 1e7) / 10;
+  return { serverCpuUs: per(all), serverMainCpuUs: per(main), serverMainBusy: Math.round((main / durationS) * 100) / 100 };
 }

@@ -105,6 +105,17 @@ export function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * CPU seconds one thread of a process has used so far; the main thread (the event loop)
+ * when `tid` is left out. The process total also counts the WAL checkpoint thread and
+ * libuv's pool, which do not hold up an answer.
+ */
+export function threadCpuSecondsOf(pid: number, tid = pid): number {
+  const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** The machine's CPU time so far, from the first line of /proc/stat (clock ticks, all cores). */
 export interface CpuTimes {
   /** Time the cores ran something (user, nice, system, irq, softirq) or wanted to and could not (steal). */

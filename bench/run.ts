@@ -90,10 +90,10 @@ async function main(): Promise<void> {
         for (let round = 1; round <= PLAN.ingestRounds; round++) {
           await settle(ours);
           log(`ingest round ${round}/${PLAN.ingestRounds}: ceiling ${PLAN.ingestS}s`);
-          const ceil = await blast(ceiling.url, gen, { connections: PLAN.connections, durationS: PLAN.ingestS });
+          const ceil = await blast(ceiling.url, gen, { connections: PLAN.connections, durationS: PLAN.ingestS, serverPid: ceiling.pid });
           log(`ingest round ${round}/${PLAN.ingestRounds}: ours ${PLAN.ingestS}s`);
           peak.resume();
-          const ourRun = await blast(ours.child.url, gen, { connections: PLAN.connections, durationS: PLAN.ingestS });
+          const ourRun = await blast(ours.child.url, gen, { connections: PLAN.connections, durationS: PLAN.ingestS, serverPid: ours.child.pid });
           peak.pause();
           acked += ourRun.acknowledged;
           rounds.push({ ceiling: ceil, ours: ourRun, ratio: round2(ourRun.requestsPerSec / ceil.requestsPerSec) });
@@ -257,7 +257,16 @@ function combine(runs: LoadResult[]): LoadResult {
     acknowledged,
     sent: runs.reduce((n, r) => n + r.sent, 0),
     durationS: round2(durationS),
+    ...combinedCpu(runs, acknowledged, durationS),
   };
+}
+
+/** CPU per request over several runs, weighted by what each acknowledged; nothing when a run was not measured. */
+function combinedCpu(runs: LoadResult[], acknowledged: number, durationS: number): Pick<LoadResult, 'serverCpuUs' | 'serverMainCpuUs' | 'serverMainBusy'> {
+  if (runs.length === 0 || runs.some((r) => r.serverCpuUs === undefined || r.serverMainCpuUs === undefined)) return {};
+  const seconds = (k: 'serverCpuUs' | 'serverMainCpuUs') => runs.reduce((n, r) => n + (r[k]! * r.acknowledged) / 1e6, 0);
+  const per = (s: number) => Math.round((s / Math.max(1, acknowledged)) * 1e7) / 10;
+  return { serverCpuUs: per(seconds('serverCpuUs')), serverMainCpuUs: per(seconds('serverMainCpuUs')), serverMainBusy: round2(seconds('serverMainCpuUs') / durationS) };
 }
 
 /** Peak RSS of a process, sampled every 200 ms while running (pause/resume around phases). */

@@ -25,6 +25,17 @@ export function printTable(r: Record<string, any>): void {
     const rounds = (r.ingest.rounds ?? []) as Array<{ ceiling: { requestsPerSec: number }; ours: { requestsPerSec: number }; ratio: number }>;
     const perRound = rounds.length > 1 ? `  (rounds: ${rounds.map((x) => `${x.ours.requestsPerSec}/${x.ceiling.requestsPerSec} = ${x.ratio}`).join(', ')})` : '';
     rows.push(['ingest_ratio (ours / ceiling)', `${r.ingest.ingestRatio}${perRound}`, TARGETS.ingestRatio, mark(r.ingest.ingestRatio >= 0.5)]);
+    const c = r.ingest.ceiling as LoadResult;
+    const o = r.ingest.ours as LoadResult;
+    if (c.serverCpuUs !== undefined && o.serverCpuUs !== undefined) {
+      const busy = (x: LoadResult) => `${Math.round((x.serverMainBusy ?? 0) * 100)} %`;
+      rows.push([
+        'ingest: server CPU per webhook',
+        `ceiling ${c.serverCpuUs} µs (main thread ${c.serverMainCpuUs} µs, busy ${busy(c)})  ours ${o.serverCpuUs} µs (main thread ${o.serverMainCpuUs} µs, busy ${busy(o)})`,
+        'info: ceiling main / ours main bounds the ratio',
+        '',
+      ]);
+    }
     rows.push(['ingest: stored / acknowledged', `${r.ingest.stored} / ${r.ingest.acknowledged}  (bodies ~${r.ingest.avgBodyBytes} B, ${Math.round(r.ingest.duplicateShare * 100)} % re-deliveries)`, 'stored >= acked', mark(r.ingest.nothingLost)]);
     rows.push(['ingest: processing after the burst', caughtUp(r.ingest), 'info', '']);
   }

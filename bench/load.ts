@@ -3,7 +3,7 @@
 import autocannon from 'autocannon';
 import type { WebhookGenerator } from './payloads';
 import { TENANT } from '../test/helpers/harness';
-import { cpuSecondsOf, threadCpuSecondsOf } from './processes';
+import { cpuSecondsOf, mainThreadCpuSecondsOf } from './processes';
 
 export interface LoadResult {
   requestsPerSec: number;
@@ -47,7 +47,8 @@ export async function blast(baseUrl: string, gen: WebhookGenerator, o: LoadOptio
     }),
   );
   let nextPool = 0;
-  const cpuBefore = o.serverPid === undefined ? undefined : { all: cpuSecondsOf(o.serverPid), main: threadCpuSecondsOf(o.serverPid) };
+  const pid = o.serverPid;
+  const cpuBefore = pid === undefined ? undefined : serverCpuSeconds(pid);
   const result = await autocannon({
     url: `${baseUrl}/webhooks/meta/${TENANT.id}`,
     method: 'POST',
@@ -59,9 +60,10 @@ export async function blast(baseUrl: string, gen: WebhookGenerator, o: LoadOptio
   });
   pools.length = 0;
   const acknowledged = result['2xx'];
-  const cpu = cpuBefore && o.serverPid !== undefined ? serverCpu(o.serverPid, cpuBefore, acknowledged, result.duration || o.durationS) : {};
+  const ranS = result.duration || o.durationS;
+  const cpu = pid !== undefined && cpuBefore ? serverCpu(serverCpuSeconds(pid), cpuBefore, acknowledged, ranS) : {};
   return {
-    requestsPerSec: Math.round(acknowledged / (result.duration || o.durationS)),
+    requestsPerSec: Math.round(acknowledged / ranS),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     maxMs: result.latency.max,
@@ -73,9 +75,18 @@ export async function blast(baseUrl: string, gen: WebhookGenerator, o: LoadOptio
   };
 }
 
-function serverCpu(pid: number, before: { all: number; main: number }, acknowledged: number, durationS: number): Pick<LoadResult, 'serverCpuUs' | 'serverMainCpuUs' | 'serverMainBusy'> {
-  const all = cpuSecondsOf(pid) - before.all;
-  const main = threadCpuSecondsOf(pid) - before.main;
-  const per = (s: number) => Math.round((s / Math.max(1, acknowledged)) * 1e7) / 10;
-  return { serverCpuUs: per(all), serverMainCpuUs: per(main), serverMainBusy: Math.round((main / durationS) * 100) / 100 };
+interface CpuSeconds {
+  all: number;
+  main: number;
+}
+
+const serverCpuSeconds = (pid: number): CpuSeconds => ({ all: cpuSecondsOf(pid), main: mainThreadCpuSecondsOf(pid) });
+
+/** Microseconds per request, to a tenth. */
+const perRequestUs = (seconds: number, requests: number): number => Math.round((seconds / Math.max(1, requests)) * 1e7) / 10;
+
+/** The server's CPU per acknowledged request over the run, and its main thread's busy share. */
+export function serverCpu(after: CpuSeconds, before: CpuSeconds, acknowledged: number, durationS: number): Pick<LoadResult, 'serverCpuUs' | 'serverMainCpuUs' | 'serverMainBusy'> {
+  const main = after.main - before.main;
+  return { serverCpuUs: perRequestUs(after.all - before.all, acknowledged), serverMainCpuUs: perRequestUs(main, acknowledged), serverMainBusy: Math.round((main / durationS) * 100) / 100 };
 }

@@ -99,20 +99,21 @@ export function loadAverage(): string {
 
 /** CPU seconds (user + system) a process has used so far. */
 export function cpuSecondsOf(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[11] = utime, fields[12] = stime (clock ticks; 100 per second on Linux)
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return cpuSecondsIn(`/proc/${pid}/stat`);
 }
 
 /**
- * CPU seconds one thread of a process has used so far; the main thread (the event loop)
- * when `tid` is left out. The process total also counts the WAL checkpoint thread and
- * libuv's pool, which do not hold up an answer.
+ * CPU seconds the main thread (the event loop) of a process has used so far. The process
+ * total also counts the WAL checkpoint thread and libuv's pool, which do not hold up an answer.
  */
-export function threadCpuSecondsOf(pid: number, tid = pid): number {
-  const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+export function mainThreadCpuSecondsOf(pid: number): number {
+  return cpuSecondsIn(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function cpuSecondsIn(statFile: string): number {
+  const stat = fs.readFileSync(statFile, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[11] = utime, fields[12] = stime (clock ticks; 100 per second on Linux)
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 

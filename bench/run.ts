@@ -11,7 +11,7 @@ import { WebhookRepo } from '../src/store/webhook-repo';
 import { InboundRepo } from '../src/store/inbound-repo';
 import { countWebhookEvents } from '../src/store/webhook-batch-writer';
 import { WebhookGenerator } from './payloads';
-import { blast, type LoadResult } from './load';
+import { blast, serverCpu, type LoadResult } from './load';
 import { PHONE, serverNodeArgs, startOurs, type OurService } from './service';
 import { CEILING, loadAverage, machineCpuTimes, memoryOf, startNode, stolenPercentSince } from './processes';
 import { drain, type DrainResult } from './drain';
@@ -265,8 +265,7 @@ function combine(runs: LoadResult[]): LoadResult {
 function combinedCpu(runs: LoadResult[], acknowledged: number, durationS: number): Pick<LoadResult, 'serverCpuUs' | 'serverMainCpuUs' | 'serverMainBusy'> {
   if (runs.length === 0 || runs.some((r) => r.serverCpuUs === undefined || r.serverMainCpuUs === undefined)) return {};
   const seconds = (k: 'serverCpuUs' | 'serverMainCpuUs') => runs.reduce((n, r) => n + (r[k]! * r.acknowledged) / 1e6, 0);
-  const per = (s: number) => Math.round((s / Math.max(1, acknowledged)) * 1e7) / 10;
-  return { serverCpuUs: per(seconds('serverCpuUs')), serverMainCpuUs: per(seconds('serverMainCpuUs')), serverMainBusy: round2(seconds('serverMainCpuUs') / durationS) };
+  return serverCpu({ all: seconds('serverCpuUs'), main: seconds('serverMainCpuUs') }, { all: 0, main: 0 }, acknowledged, durationS);
 }
 
 /** Peak RSS of a process, sampled every 200 ms while running (pause/resume around phases). */

@@ -3,7 +3,7 @@
 // taken from the simulator's accept timestamps; the limit is checked in 1-second windows
 // from the first send, and also over every sliding second (for information).
 import { queuedOutboxRow } from '../src/store/outbox-repo';
-import { TENANT, waitFor } from '../test/helpers/harness';
+import { TENANT, waitFor } from '../testkit/harness';
 import type { OurService } from './service';
 
 export interface DrainResult {

@@ -3,7 +3,7 @@
 // with autocannon, then the outbox drain rate against the Graph simulator.
 import autocannon from 'autocannon';
 import { signPayload } from '../src/sandbox/graph';
-import { startHarness, TENANT, waitFor } from '../test/helpers/harness';
+import { startHarness, TENANT, waitFor } from '../testkit/harness';
 import { OutboxRepo } from '../src/store/outbox-repo';
 
 async function main() {
@@ -27,17 +27,17 @@ async function main() {
   const rows = Array.from({ length: N }, (_, i) => ({ tenantId: TENANT.id, sourceId: `bench-${i}`, recipient: `3584${String(i % 500).padStart(8, '0')}`, body: `reply ${i}`, giosgChatId: null }));
   const start = Date.now();
   for (let i = 0; i < rows.length; i += 500) await repo.enqueue(rows.slice(i, i + 500), Date.now());
-  h.services.channel!.kick(TENANT.id);
+  h.channel.kick(TENANT.id);
   await waitFor(() => h.graph.sent.length >= N, 'drain', 600_000, 50);
   const drainS = (h.graph.sent[N - 1].at - start) / 1000;
   const drain = { messages: N, recipients: 500, seconds: drainS, perSecond: N / drainS, sendRateLimit: h.services.config.sendRatePerSecond };
-  // eslint-disable-next-line no-console
+   
   console.log(JSON.stringify({ ingest, drain }, null, 2));
   await h.stop();
 }
 
 main().catch((err) => {
-  // eslint-disable-next-line no-console
+   
   console.error(err);
   process.exit(1);
 });

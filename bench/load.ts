@@ -2,7 +2,7 @@
 // fixed overall rate. Latency is autocannon's (request written → answer read).
 import autocannon from 'autocannon';
 import type { WebhookGenerator } from './payloads';
-import { TENANT } from '../test/helpers/harness';
+import { TENANT } from '../testkit/harness';
 import { cpuSecondsOf, mainThreadCpuSecondsOf } from './processes';
 
 export interface LoadResult {

@@ -8,7 +8,7 @@
 import http from 'node:http';
 import type { WebhookGenerator } from './payloads';
 import type { LoadResult } from './load';
-import { TENANT } from '../test/helpers/harness';
+import { TENANT } from '../testkit/harness';
 
 export interface PacedOptions {
   ratePerSec: number;

@@ -1,5 +1,5 @@
 // Child processes of the bench: our built server (dist/src/main.js, production mode,
-// configured through the environment like test/helpers/child-service.ts) and the bare
+// configured through the environment like testkit/child-service.ts) and the bare
 // ceiling server; plus memory readings from /proc.
 import { spawn, ChildProcess } from 'node:child_process';
 import fs from 'node:fs';

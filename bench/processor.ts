@@ -2,12 +2,12 @@
 // into work, on its own (nothing else loading the process). Rows are stored through the
 // group-commit writer with the workers stopped, then the workers start and we time the
 // backlog to zero. This bounds the sustainable rate: above it, acknowledged webhooks queue.
-import { startHarness, waitFor } from '../test/helpers/harness';
+import { startHarness, waitFor } from '../testkit/harness';
 import { WebhookBatchWriter } from '../src/store/webhook-batch-writer';
 import { WebhookRepo } from '../src/store/webhook-repo';
 import { WebhookGenerator } from './payloads';
 import { PHONE } from './service';
-import { TENANT } from '../test/helpers/harness';
+import { TENANT } from '../testkit/harness';
 
 export interface ProcessorResult {
   webhooks: number;

@@ -6,7 +6,7 @@ import './quiet';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TENANT, waitFor } from '../test/helpers/harness';
+import { TENANT, waitFor } from '../testkit/harness';
 import { WebhookRepo } from '../src/store/webhook-repo';
 import { InboundRepo } from '../src/store/inbound-repo';
 import { countWebhookEvents } from '../src/store/webhook-batch-writer';

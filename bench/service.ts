@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { openStore, type Store } from '../src/store/db';
 import type { SimPhone } from '../src/sandbox/graph';
-import { childEnv } from '../test/helpers/child-service';
-import { TENANT, makeToken } from '../test/helpers/harness';
+import { childEnv } from '../testkit/child-service';
+import { TENANT, makeToken } from '../testkit/harness';
 import { MAIN, SIMS, startNode, type Child } from './processes';
 
 export const PHONE: SimPhone = { id: TENANT.phoneNumberId, wabaId: TENANT.wabaId, displayPhoneNumber: '+358 40 1234567', verifiedName: 'Acme Oy' };

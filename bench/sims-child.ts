@@ -6,7 +6,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startGraphSimulator } from '../src/sandbox/graph';
 import { startGiosgSimulator } from '../src/sandbox/giosg';
-import { TENANT } from '../test/helpers/harness';
+import { TENANT } from '../testkit/harness';
 
 interface IpcRequest {
   id: number;

@@ -8,10 +8,10 @@
 // the link page. Checks at the end: every acknowledged webhook stored, every reply sent
 // exactly once, memory flat (last third vs middle third), neither token in the log.
 import './quiet';
-import { TENANT, makeToken, waitFor } from '../test/helpers/harness';
-import { open, submit } from '../test/links/link-client';
+import { TENANT, makeToken, waitFor } from '../testkit/harness';
+import { open, submit } from '../testkit/link-client';
 import { countWebhookEvents } from '../src/store/webhook-batch-writer';
-import { ChannelStateRepo } from '../src/store/channel-state-repo';
+import { CircuitStateRepo } from '../src/store/circuit-state-repo';
 import { WebhookGenerator } from './payloads';
 import { PHONE, serverNodeArgs, startOurs, type OurService } from './service';
 import { memoryOf } from './processes';
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
  */
 async function swapHalfWay(svc: OurService, durationS: number, newToken: string): Promise<{ ok: boolean; pausedAfterMs?: number; resumedAfterSubmitMs?: number; detail?: string }> {
   const sims = svc.sims;
-  const channel = new ChannelStateRepo(svc.store.db);
+  const channel = new CircuitStateRepo(svc.store.db);
   const paused = async () => (await channel.pausedTenants()).some((t) => t.tenant_id === TENANT.id);
   try {
     await new Promise((r) => setTimeout(r, (durationS / 2) * 1000));

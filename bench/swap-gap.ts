@@ -1,8 +1,8 @@
 // Swap gap, measured the way test/links/swap-gap.test.ts does: with production timing, the
 // token expires, an agent's reply is held, the admin submits a new token on the one-time
 // link, and we time POST → first held reply accepted by the Graph simulator.
-import { startHarness, makeToken, waitFor, TENANT } from '../test/helpers/harness';
-import { issueLink, open, submit } from '../test/links/link-client';
+import { startHarness, makeToken, waitFor, TENANT } from '../testkit/harness';
+import { issueLink, open, submit } from '../testkit/link-client';
 
 const CUSTOMER = '358401234567';
 
@@ -11,7 +11,7 @@ export async function swapGapOnce(): Promise<number> {
   try {
     h.graph.expireToken(h.token);
     await h.giosg.agentReply({ channelId: TENANT.giosgUmiChannelId, threadId: CUSTOMER, text: 'held reply' });
-    await waitFor(async () => (await h.services.channel!.status(TENANT.id)).paused, 'channel paused by the expired token', 20_000);
+    await waitFor(async () => (await h.channel.status(TENANT.id)).paused, 'channel paused by the expired token', 20_000);
     const token = makeToken();
     h.graph.addToken({ token, appId: TENANT.metaAppId, type: 'SYSTEM_USER', targetIds: [TENANT.wabaId], expiresAt: 0 });
     const link = await issueLink(h);

@@ -1,5 +1,5 @@
-// Put the previous token back (vault rollback, validated against Meta when the validator
-// is running). Asks for confirmation first: it changes what every send uses.
+// Put the previous token back (vault rollback: the previous token is validated against Meta
+// again first). Asks for confirmation first: it changes what every send uses.
 import { Botkit, BotkitConversation, BotkitDialogWrapper, BotWorker, BotkitMessage } from 'botkit';
 import { translator, type Locale } from '../src/i18n';
 import { answerOf } from '../src/bot/words';
@@ -46,7 +46,7 @@ export function rollbackDialog(controller: Botkit, deps: DialogDeps, locale: Loc
     } else if (outcome.reason === 'no_previous') {
       await bot.say(t('bot:rollback.no_previous'));
     } else if (outcome.reason === 'invalid') {
-      await bot.say(t('bot:rollback.invalid', { problem: problemText(t, outcome.detail ?? '') }));
+      await bot.say(t('bot:rollback.invalid', { problem: problemText(t, outcome.diagnosis?.code ?? '', outcome.diagnosis?.params) }));
     } else {
       await bot.say(t('bot:rollback.failed', { reason: outcome.reason }));
     }

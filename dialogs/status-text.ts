@@ -4,7 +4,7 @@
 import { translator, type Locale } from '../src/i18n';
 import { ago, formatTime, humanDuration } from '../src/bot/format';
 import type { Clock } from '../src/clock';
-import type { ChannelStatus } from '../src/outbox/channel-types';
+import type { ChannelStatus } from '../src/channel/channel-types';
 import type { CurrentToken } from '../src/vault/token-vault';
 
 export interface StatusFacts {

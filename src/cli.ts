@@ -2,10 +2,10 @@
 // never from argv (argv ends up in shell history and `ps`).
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, Config } from './config';
-import { compose } from './compose';
 import { createLogger } from './log';
 import { ensureSandboxKey } from './sandbox-key';
-import { seedFromConfig, Services, errorSummary } from './services';
+import { buildServices, seedFromConfig, Services } from './services';
+import { errorSummary } from './log';
 import { migrateToLatest } from './store/migrations';
 import { openStore } from './store/db';
 import { tenantCommands } from './cli/tenant-commands';
@@ -37,7 +37,7 @@ function configFor(): Config {
 /** Opens the service without listening: the CLI uses the same vault, validation and audit log. */
 async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
   const config = configFor();
-  const { services } = await compose(config, { logger: createLogger(process.env.CLI_LOG_LEVEL === 'debug' ? 'debug' : 'warn') });
+  const services = await buildServices(config, { logger: createLogger(config.cliLogLevel) });
   try {
     await seedFromConfig(services);
     return await fn(services);
@@ -95,5 +95,5 @@ export async function runCli(argv: string[], io: CliIO = processIO, open?: typeo
 export { withServices };
 
 if (require.main === module) {
-  runCli(process.argv.slice(2)).then((code) => process.exit(code));
+  void runCli(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -93,7 +93,7 @@ export const envSchema = z.object({
   LINK_TTL_MINUTES: intInRange(15, 1, 1440),
   ALERT_REMINDER_HOURS: intInRange(4, 1, 168),
   TOKEN_HEALTH_INTERVAL_MINUTES: intInRange(60, 1, 10080),
-  // Worker timing (defaults in src/outbox/tuning.ts); unset keeps the default. Tests and
+  // Worker timing (defaults in src/channel/tuning.ts); unset keeps the default. Tests and
   // multi-instance drills shorten the lease so a killed instance's claims return sooner.
   WORKER_POLL_MS: optionalString.refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 10 && Number(v) <= 60_000), {
     message: 'expected an integer from 10 to 60000 (milliseconds)',
@@ -116,6 +116,9 @@ export const envSchema = z.object({
   SANDBOX: optionalString.refine((v) => v === undefined || ['auto', 'on', 'off'].includes(v), {
     message: 'expected auto, on or off',
   }),
+  CLI_LOG_LEVEL: optionalString.refine((v) => v === undefined || ['warn', 'debug'].includes(v), { message: 'expected warn or debug' }),
+  // The login name, so the audit log says which operator ran a CLI command.
+  USER: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -154,7 +157,11 @@ export interface Config {
   tokenHealthIntervalMs: number;
   defaultLocale: 'en' | 'fi' | 'sv';
   logLevel: string;
-  /** Channel worker timing; defaults in src/outbox/tuning.ts. Tests shorten them. */
+  /** The CLI logs at warn unless CLI_LOG_LEVEL=debug (its output is for a person). */
+  cliLogLevel: 'warn' | 'debug';
+  /** Who runs the CLI, for the audit log's actor (the login name, USER). */
+  operator: string;
+  /** Channel worker timing; defaults in src/channel/tuning.ts. Tests shorten them. */
   channelTuning?: Partial<ChannelTuning>;
 }
 
@@ -262,6 +269,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     tokenHealthIntervalMs: env.TOKEN_HEALTH_INTERVAL_MINUTES * 60_000,
     defaultLocale,
     logLevel: env.LOG_LEVEL,
+    cliLogLevel: env.CLI_LOG_LEVEL === 'debug' ? 'debug' : 'warn',
+    operator: env.USER?.trim() || 'operator',
     ...workerTuning(env),
   };
 }

@@ -45,7 +45,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   );
 }
 
-/** Strips secrets that may hide inside URLs (query strings) before a URL is logged. */
-export function safeUrl(url: string): string {
-  return url.replace(/([?&](?:secret|access_token|input_token|appsecret_proof|token|hub\.verify_token)=)[^&#]*/gi, '$1[redacted]');
+/** What of an error may be logged: never the request, config or headers an error may carry. */
+export function errorSummary(err: unknown): { name?: string; message?: string; code?: unknown } {
+  const e = err as { name?: string; message?: string; code?: unknown };
+  return { name: e?.name, message: e?.message, code: e?.code };
 }

@@ -3,7 +3,8 @@
 import './bot/lazy-recognizers';
 import { ConfigError, loadConfig, Config } from './config';
 import { compose } from './compose';
-import { seedFromConfig, errorSummary } from './services';
+import { seedFromConfig } from './services';
+import { errorSummary } from './log';
 import { startSandbox } from './sandbox/boot';
 import { createLogger } from './log';
 import { createHttpServer } from './http/server';
@@ -35,14 +36,15 @@ async function main(): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
     return;
   }
-  const { services, app } = await compose(config, { logger });
+  const composed = await compose(config, { logger });
+  const { services, workers } = composed;
   await seedFromConfig(services);
 
-  const server = createHttpServer(app, services);
+  const server = createHttpServer(composed.handler);
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  for (const w of services.workers) w.start();
+  for (const w of workers) w.start();
   logger.info({ port, engine: services.store.engine, instance: services.instanceId, sandbox: config.sandbox }, 'listening');
   if (process.send) process.send({ ready: true, port });
 
@@ -59,7 +61,7 @@ async function main(): Promise<void> {
     // Stop accepting first, then let workers finish the sends they hold, then close the database.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    await Promise.allSettled(services.workers.map((w) => w.stop()));
+    await Promise.allSettled(workers.map((w) => w.stop()));
     await closed;
     await services.store.close();
     logger.info('stopped');

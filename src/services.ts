@@ -1,8 +1,10 @@
-// Builds every long-lived part of the service from a Config. main.ts and the tests both
-// use it, so tests run the same wiring as production with injected clock/logger/store.
+// The core every feature builds on: config, logger, clock, store, tenants, the token vault
+// with its validation, events, metrics and the outside world's clients. main.ts, the CLI
+// and the tests all build it here, so tests run the same wiring as production with an
+// injected clock, logger or store. Features are built from it in compose.ts.
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config';
-import { createLogger, Logger } from './log';
+import { createLogger, errorSummary, Logger } from './log';
 import { Clock, systemClock } from './clock';
 import { openStore, Store } from './store/db';
 import { migrateToLatest } from './store/migrations';
@@ -11,22 +13,13 @@ import { TokenRepo } from './store/token-repo';
 import { SecretBox } from './vault/crypto';
 import { TokenVault } from './vault/token-vault';
 import { TenantService } from './vault/tenants';
+import { MetaTokenValidation } from './vault/validation';
+import type { TokenValidation } from './vault/validation-types';
 import { ChannelEventBus } from './events';
 import { Metrics } from './http/metrics';
 import { GraphClient } from './meta/graph-client';
-import { SwapWatcher } from './vault/swap-watcher';
 import { GiosgClient } from './giosg/client';
 import type { Tenant } from './vault/tenants';
-import type { ChannelControl } from './outbox/channel-types';
-import type { LinkIssuer } from './links/link-types';
-import type { TokenValidator } from './vault/validation-types';
-
-/** A background loop (outbox sender, relay, scheduler). stop() lets in-flight work finish. */
-export interface Worker {
-  readonly name: string;
-  start(): void;
-  stop(): Promise<void>;
-}
 
 export interface Services {
   config: Config;
@@ -35,19 +28,16 @@ export interface Services {
   store: Store;
   box: SecretBox;
   tenants: TenantService;
+  /** Checks a token against Meta; the vault uses it before any token becomes current. */
+  validation: TokenValidation;
   vault: TokenVault;
   events: ChannelEventBus;
   metrics: Metrics;
   /** Unique per process: lease owner name for outbox claims and scheduled jobs. */
   instanceId: string;
-  workers: Worker[];
   graph: GraphClient;
   /** A giosg client with the tenant's API token (one per tenant, reused). */
   giosgFor(tenant: Tenant): GiosgClient;
-  // Feature slots, filled by each feature's install() in compose.ts.
-  channel?: ChannelControl;
-  links?: LinkIssuer;
-  validator?: TokenValidator;
 }
 
 export interface ServiceOverrides {
@@ -69,9 +59,10 @@ export async function buildServices(config: Config, o: ServiceOverrides = {}): P
   events.onListenerError(({ name, err }) => logger.error({ event: name, err: errorSummary(err) }, 'event listener failed'));
   const metrics = o.metrics ?? new Metrics();
   const tenants = new TenantService(new TenantRepo(store.db), box, clock);
-  const vault = new TokenVault(new TokenRepo(store.db, store.engine), box, clock, events);
-
   const graph = o.graph ?? new GraphClient({ baseUrl: config.graph.baseUrl, version: config.graph.version });
+  const validation = new MetaTokenValidation(tenants, graph, clock);
+  const vault = new TokenVault({ repo: new TokenRepo(store.db, store.engine), box, clock, validation, events });
+
   const giosgClients = new Map<string, { token: string; client: GiosgClient }>();
   const giosgFor = (tenant: Tenant) => {
     const hit = giosgClients.get(tenant.id);
@@ -81,25 +72,21 @@ export async function buildServices(config: Config, o: ServiceOverrides = {}): P
     return client;
   };
 
-  const services: Services = {
+  return {
     config,
     logger,
     clock,
     store,
     box,
     tenants,
+    validation,
     vault,
     events,
     metrics,
     instanceId: o.instanceId ?? `${process.pid}-${randomUUID().slice(0, 8)}`,
-    workers: [],
     graph,
     giosgFor,
   };
-  const watcher = new SwapWatcher(services);
-  events.on('token.changed', (e) => watcher.noteLocal(e.tenantId, e.versionId));
-  services.workers.push(watcher);
-  return services;
 }
 
 /**
@@ -144,9 +131,4 @@ export async function seedFromConfig(s: Services): Promise<void> {
     const id = await s.vault.seedIfEmpty(seed.id, s.config.initialAccessToken, 'env', 'env:WHATSAPP_ACCESS_TOKEN');
     if (id !== null) s.logger.info({ tenant: seed.id, versionId: id }, 'initial WhatsApp token stored in the vault');
   }
-}
-
-export function errorSummary(err: unknown): { name?: string; message?: string; code?: unknown } {
-  const e = err as { name?: string; message?: string; code?: unknown };
-  return { name: e?.name, message: e?.message, code: e?.code };
 }

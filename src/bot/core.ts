@@ -9,7 +9,7 @@ import type { Botkit } from 'botkit';
 import type { Services } from '../services';
 import type { BotStateStorage } from '../store/bot-storage';
 import type { DialogDeps } from './dialog-deps';
-import { GiosgBotAdapter } from '../giosg/adapter';
+import { GiosgBotAdapter } from './adapter';
 import { createBotController } from './controller';
 import { runTurn } from './turn-runner';
 

@@ -7,8 +7,8 @@ import type { BotEventRepo } from '../store/bot-events';
 import { storedBotEvent, type StoredBotEvent } from '../giosg/bot-event-schema';
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
-import type { Worker } from '../services';
-import { errorSummary } from '../services';
+import type { Worker } from '../worker';
+import { errorSummary } from '../log';
 
 export interface InboxOptions {
   /** How long one attempt holds an event before another process may take it. */

@@ -10,10 +10,10 @@
 import type { Express } from 'express';
 import type { Services } from '../services';
 import type { RouteModule } from '../http/app';
-import { errorSummary } from '../services';
+import { errorSummary } from '../log';
 import { normalizeLocale, translator } from '../i18n';
-import { stateKeyPrefix } from '../giosg/adapter-activity';
-import { giosgBotRoutes } from '../giosg/bot-receiver';
+import { stateKeyPrefix } from './adapter-activity';
+import { giosgBotRoutes } from './receiver';
 import { BotStateStorage } from '../store/bot-storage';
 import { BotEventRepo } from '../store/bot-events';
 import { BotAlertRepo } from '../store/bot-alerts';
@@ -25,8 +25,10 @@ import { AlertNotifier } from './notifier';
 import { TokenHealthCheck } from './token-health';
 import { formatTime } from './format';
 import type { DialogDeps } from './dialog-deps';
-import type { Validator } from '../vault/token-vault';
-import { vaultValidator as pipelineValidator } from '../vault/validation';
+import type { ChannelControl } from '../channel/channel-types';
+import type { LinkIssuer } from '../links/link-types';
+import type { Worker } from '../worker';
+import { rollbackToken } from '../vault/swap';
 import { renderStatus } from '../../dialogs/status-text';
 
 export interface BotRuntime {
@@ -42,43 +44,39 @@ export interface BotRuntime {
   deps: DialogDeps;
 }
 
-const runtimes = new WeakMap<Services, BotRuntime>();
-
-/** The bot built for these services (tests drive its sweeps directly). */
-export function botOf(s: Services): BotRuntime | undefined {
-  return runtimes.get(s);
+export interface BotFeature {
+  runtime: BotRuntime;
+  /** POST /webhooks/giosg/bot/:tenant. */
+  routes: RouteModule;
+  workers: Worker[];
 }
 
-/** The vault's validator signature over the validation pipeline (s.validator). */
-export function vaultValidator(s: Services): Validator | undefined {
-  return s.validator ? pipelineValidator(s.validator) : undefined;
+/** What the bot needs from the other features. */
+export interface BotNeeds {
+  channel: ChannelControl;
+  links: LinkIssuer;
 }
 
-export function dialogDepsFor(s: Services): DialogDeps {
+export function dialogDepsFor(s: Services, n: BotNeeds): DialogDeps {
   return {
     clock: s.clock,
     appName: async (tenantId) => (await s.tenants.get(tenantId))?.metaAppName ?? null,
-    issueLink: async (req) => {
-      if (!s.links) throw new Error('one-time links are not available');
-      return s.links.issue(req);
-    },
+    issueLink: (req) => n.links.issue(req),
     statusText: async (tenantId, locale) => {
       const tenant = await s.tenants.get(tenantId);
       const token = await s.vault.current(tenantId);
-      const channel = s.channel ? await s.channel.status(tenantId).catch(() => null) : null;
+      const channel = await n.channel.status(tenantId).catch(() => null);
       return renderStatus({ phoneNumber: token?.displayPhoneNumber ?? tenant?.phoneNumberId ?? tenantId, token, channel }, locale, s.clock);
     },
     currentFingerprint: async (tenantId) => (await s.vault.current(tenantId))?.fingerprint ?? null,
-    rollback: (tenantId, actor) => s.vault.rollback(tenantId, actor, vaultValidator(s)),
-    kick: (tenantId) => s.channel?.kick(tenantId),
+    rollback: (tenantId, actor) => rollbackToken(s, tenantId, actor),
+    kick: (tenantId) => n.channel.kick(tenantId),
   };
 }
 
-export function buildBot(s: Services): BotRuntime {
-  const existing = runtimes.get(s);
-  if (existing) return existing;
+export function buildBot(s: Services, n: BotNeeds): BotFeature {
   const storage = new BotStateStorage(s.store.db, s.store.engine, s.clock);
-  const deps = dialogDepsFor(s);
+  const deps = dialogDepsFor(s, n);
   let loaded: BotCore | undefined;
   const core = (): BotCore => {
     if (!loaded) {
@@ -114,7 +112,7 @@ export function buildBot(s: Services): BotRuntime {
     chats,
     tenants: s.tenants,
     vault: s.vault,
-    channel: () => s.channel,
+    channel: n.channel,
     clock: s.clock,
     logger: s.logger,
     reminderMs: s.config.alertReminderMs,
@@ -123,7 +121,7 @@ export function buildBot(s: Services): BotRuntime {
   const health = new TokenHealthCheck({
     tenants: s.tenants,
     vault: s.vault,
-    validator: () => s.validator,
+    validation: s.validation,
     repo: alerts,
     chats,
     clock: s.clock,
@@ -151,14 +149,8 @@ export function buildBot(s: Services): BotRuntime {
   });
 
   const sweepMs = Math.min(60_000, Math.max(1_000, Math.floor(s.config.alertReminderMs / 10)));
-  s.workers.push(inbox.worker(5_000), notifier.worker(sweepMs), health.worker(Math.min(s.config.tokenHealthIntervalMs, 60_000)));
+  const workers = [inbox.worker(5_000), notifier.worker(sweepMs), health.worker(Math.min(s.config.tokenHealthIntervalMs, 60_000))];
 
   const runtime: BotRuntime = { core, coreLoaded: () => loaded !== undefined, storage, inbox, notifier, health, speaker, deps };
-  runtimes.set(s, runtime);
-  return runtime;
-}
-
-export function installBot(s: Services): RouteModule {
-  const bot = buildBot(s);
-  return (app: Express) => giosgBotRoutes(app, s, bot.inbox);
+  return { runtime, routes: (app: Express) => giosgBotRoutes(app, s, inbox), workers };
 }

@@ -40,6 +40,8 @@ function lazyModule(request: string, loadReal: () => Record<PropertyKey, unknown
     __esModule: () => true,
   };
   if (request === '@microsoft/recognizers-text-suite') {
+    // Synchronous on purpose: this runs inside a require() hook.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     early.Culture = () => (real ? real.Culture : (require('@microsoft/recognizers-text') as { Culture: unknown }).Culture);
   }
   return new Proxy(

@@ -10,11 +10,11 @@ import { translator, type Locale } from '../i18n';
 import type { BotAlertRepo, AlertIncident } from '../store/bot-alerts';
 import type { TenantService, Tenant } from '../vault/tenants';
 import type { TokenVault } from '../vault/token-vault';
-import type { ChannelControl } from '../outbox/channel-types';
+import type { ChannelControl } from '../channel/channel-types';
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
-import type { Worker } from '../services';
-import { errorSummary } from '../services';
+import type { Worker } from '../worker';
+import { errorSummary } from '../log';
 import { formatTime, humanDuration } from './format';
 import type { AlertChats } from './alert-chat';
 import type { BotSay } from './speaker';
@@ -24,7 +24,7 @@ export interface NotifierDeps {
   chats: AlertChats;
   tenants: TenantService;
   vault: TokenVault;
-  channel: () => ChannelControl | undefined;
+  channel: ChannelControl;
   clock: Clock;
   logger: Logger;
   reminderMs: number;
@@ -151,9 +151,7 @@ export class AlertNotifier {
   }
 
   private async waiting(t: TFunction, tenantId: string): Promise<string> {
-    const ch = this.d.channel();
-    if (!ch) return '';
-    const st = await ch.status(tenantId).catch(() => null);
+    const st = await this.d.channel.status(tenantId).catch(() => null);
     return st ? t('bot:alert.waiting', { count: st.queued }) : '';
   }
 }

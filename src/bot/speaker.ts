@@ -1,7 +1,7 @@
 // The bot speaking first in a chat (alerts, the swap confirmation), through the adapter's
 // continueConversation so it uses the same send path (and errors) as dialog replies.
-import type { GiosgBotAdapter } from '../giosg/adapter';
-import { referenceFor } from '../giosg/adapter-activity';
+import type { GiosgBotAdapter } from './adapter';
+import { referenceFor } from './adapter-activity';
 import type { ButtonAction } from '../giosg/client';
 import type { Tenant } from '../vault/tenants';
 

@@ -5,12 +5,12 @@
 import { translator } from '../i18n';
 import type { TenantService, Tenant } from '../vault/tenants';
 import type { TokenVault } from '../vault/token-vault';
-import type { TokenValidator } from '../vault/validation-types';
+import type { TokenValidation } from '../vault/validation-types';
 import type { BotAlertRepo } from '../store/bot-alerts';
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
-import type { Worker } from '../services';
-import { errorSummary } from '../services';
+import type { Worker } from '../worker';
+import { errorSummary } from '../log';
 import { formatTime, humanDuration } from './format';
 import { problemText } from './problems';
 import type { AlertChats } from './alert-chat';
@@ -21,7 +21,7 @@ const SCOPE_CODES = new Set(['missing_scope', 'wrong_waba', 'no_asset_access']);
 export interface TokenHealthDeps {
   tenants: TenantService;
   vault: TokenVault;
-  validator: () => TokenValidator | undefined;
+  validation: TokenValidation;
   repo: BotAlertRepo;
   chats: AlertChats;
   clock: Clock;
@@ -30,7 +30,7 @@ export interface TokenHealthDeps {
   instanceId: string;
 }
 
-export type HealthOutcome = 'skipped' | 'no_token' | 'no_validator' | 'healthy' | 'unreachable' | 'warned' | 'already_warned';
+export type HealthOutcome = 'skipped' | 'no_token' | 'healthy' | 'unreachable' | 'warned' | 'already_warned';
 
 export class TokenHealthCheck {
   constructor(private readonly d: TokenHealthDeps) {}
@@ -42,13 +42,11 @@ export class TokenHealthCheck {
   }
 
   async check(tenant: Tenant): Promise<HealthOutcome> {
-    const validator = this.d.validator();
-    if (!validator) return 'no_validator';
     const now = this.d.clock.now();
     if (!(await this.d.repo.acquireLease(tenant.id, 'token_health', this.d.instanceId, now, now + this.d.intervalMs))) return 'skipped';
     const cur = await this.d.vault.current(tenant.id);
     if (!cur) return 'no_token';
-    const result = await validator.validate(tenant.id, cur.token);
+    const result = await this.d.validation.validate(tenant.id, cur.token);
     const t = translator(tenant.defaultLocale);
     const number = cur.displayPhoneNumber ?? tenant.phoneNumberId;
     if (!result.ok) {

@@ -1,6 +1,6 @@
 // Who is talking to the bot in this turn, read from the activity our adapter built.
 import type { BotWorker } from 'botkit';
-import { tenantOfChannel } from '../giosg/adapter-activity';
+import { tenantOfChannel } from './adapter-activity';
 
 export interface TurnInfo {
   tenantId: string;

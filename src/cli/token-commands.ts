@@ -3,8 +3,6 @@
 import type { Command } from 'commander';
 import { CliIO, CliFailure } from './cli-io';
 import type { Services } from '../services';
-import type { Validator } from '../vault/token-vault';
-import { vaultValidator } from '../vault/validation';
 import { rollbackToken } from '../vault/swap';
 import { describeDiagnosis } from '../vault/validation-messages';
 
@@ -18,11 +16,6 @@ export function ageText(ms: number): string {
   const hours = Math.floor(mins / 60);
   if (hours < 48) return `${hours} h`;
   return `${Math.floor(hours / 24)} d`;
-}
-
-function requireValidator(s: Services): Validator {
-  if (!s.validator) throw new CliFailure('token validation is not available in this build');
-  return vaultValidator(s.validator);
 }
 
 export function tokenCommands(program: Command, io: CliIO, open: Open): void {
@@ -72,8 +65,11 @@ export function tokenCommands(program: Command, io: CliIO, open: Open): void {
       await open(async (s) => {
         const tenantId = o.tenant ?? s.config.tenantId;
         if (!(await s.tenants.get(tenantId))) throw new CliFailure(`no tenant ${tenantId}`);
-        const r = await s.vault.submit(tenantId, raw, `cli:${process.env.USER ?? 'operator'}`, 'cli', requireValidator(s));
-        if (!r.ok) throw new CliFailure(`token rejected (${r.reason}); the current token is unchanged`);
+        const r = await s.vault.submit(tenantId, raw, `cli:${s.config.operator}`, 'cli');
+        if (!r.ok) {
+          const why = r.diagnosis ? describeDiagnosis(r.diagnosis, 'en') : r.reason;
+          throw new CliFailure(`token rejected (${why}); the current token is unchanged`);
+        }
         io.out(`token version ${r.versionId} is now current`);
       });
     });
@@ -86,7 +82,7 @@ export function tokenCommands(program: Command, io: CliIO, open: Open): void {
       await open(async (s) => {
         const tenantId = o.tenant ?? s.config.tenantId;
         if (!(await s.tenants.get(tenantId))) throw new CliFailure(`no tenant ${tenantId}`);
-        const r = await rollbackToken(s, tenantId, `cli:${process.env.USER ?? 'operator'}`);
+        const r = await rollbackToken(s, tenantId, `cli:${s.config.operator}`);
         if (!r.ok) {
           const why = r.diagnosis ? describeDiagnosis(r.diagnosis, 'en') : r.reason;
           throw new CliFailure(`rollback failed (${why}); the current token is unchanged`);

@@ -8,7 +8,7 @@ import { healthRoutes } from './health-routes';
 import { requestMetrics } from './request-metrics';
 
 /** A feature's routes. Each module owns its own body parsing (raw bytes for signatures). */
-export type RouteModule = (app: Express, s: Services) => void;
+export type RouteModule = (app: Express) => void;
 
 export function createApp(s: Services, features: RouteModule[] = []): Express {
   const app = express();
@@ -35,7 +35,7 @@ export function createApp(s: Services, features: RouteModule[] = []): Express {
   );
   app.use(requestMetrics(s.metrics));
   healthRoutes(app, s);
-  for (const mount of features) mount(app, s);
+  for (const mount of features) mount(app);
   app.use(notFound);
   app.use(errorHandler(s.logger));
   return app;

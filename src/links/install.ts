@@ -1,27 +1,30 @@
-// Installs the one-time link feature: the validation pipeline (s.validator), the link
-// issuer the bot uses (s.links) and the /t/:id routes.
+// Builds the one-time link feature: the issuer the bot hands links out with, and the
+// /t/:id routes where an admin submits a token (validated with the core's validation).
 import type { RouteModule } from '../http/app';
 import type { Services } from '../services';
 import { LinkRepo } from '../store/link-repo';
-import { TokenPipeline } from '../vault/validation';
 import { LinkService } from './link-issuer';
 import { linkCsrf } from './link-csrf';
 import { DEFAULT_LIMITS, linkRoutes, type LinkRouteLimits } from './link-routes';
+import type { LinkIssuer } from './link-types';
 
 export interface LinkInstallOptions {
   limits?: Partial<LinkRouteLimits>;
 }
 
-export function installLinks(s: Services, o: LinkInstallOptions = {}): RouteModule {
-  const validator = new TokenPipeline(s.tenants, s.graph, s.clock);
-  s.validator = validator;
+export interface LinksFeature {
+  issuer: LinkIssuer;
+  routes: RouteModule;
+}
+
+export function buildLinks(s: Services, o: LinkInstallOptions = {}): LinksFeature {
   const repo = new LinkRepo(s.store.db);
-  s.links = new LinkService(repo, s.clock, {
+  const issuer = new LinkService(repo, s.clock, {
     publicBaseUrl: s.config.publicBaseUrl,
     ttlMs: s.config.linkTtlMs,
     tenantExists: async (id) => (await s.tenants.get(id)) !== null,
   });
   const csrf = linkCsrf({ encryptionKey: s.config.encryptionKeys[0], secureCookies: s.config.publicBaseUrl.startsWith('https://') });
-  const mount = linkRoutes(s, { repo, validator, csrf, limits: { ...DEFAULT_LIMITS, ...o.limits } });
-  return (app) => mount(app);
+  const routes = linkRoutes(s, { repo, validator: s.validation, csrf, limits: { ...DEFAULT_LIMITS, ...o.limits } });
+  return { issuer, routes };
 }

@@ -8,10 +8,10 @@ import cookieParser from 'cookie-parser';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Services } from '../services';
-import { errorSummary } from '../services';
+import { errorSummary } from '../log';
 import { LOCALES, normalizeLocale, translator } from '../i18n';
 import type { LinkRepo } from '../store/link-repo';
-import type { TokenValidator } from '../vault/validation-types';
+import type { TokenValidation } from '../vault/validation-types';
 import { describeDiagnosis, describeWarning, formatDate } from '../vault/validation-messages';
 import { hashLinkId, LINK_ID_PATTERN, linkRef } from './link-id';
 import type { LinkCsrf } from './link-csrf';
@@ -29,7 +29,7 @@ export const DEFAULT_LIMITS: LinkRouteLimits = { getPerWindow: 120, postPerWindo
 
 const postBody = z.object({ token: z.string().optional(), _csrf: z.string().optional() });
 
-export function linkRoutes(s: Services, deps: { repo: LinkRepo; validator: TokenValidator; csrf: LinkCsrf; limits: LinkRouteLimits }) {
+export function linkRoutes(s: Services, deps: { repo: LinkRepo; validator: TokenValidation; csrf: LinkCsrf; limits: LinkRouteLimits }) {
   const css = fs.readFileSync(stylesheetFile(), 'utf8');
   return (app: Express): void => {
     app.get(STYLESHEET_PATH, (_req, res) => {

@@ -8,7 +8,7 @@
 // If the vault fails after the claim, the link is reopened so the admin can retry.
 import type { Services } from '../services';
 import type { LinkOwner, LinkRepo, LinkRow } from '../store/link-repo';
-import type { Diagnosis, TokenFacts, TokenValidator, Warning } from '../vault/validation-types';
+import type { Diagnosis, TokenFacts, TokenValidation, Warning } from '../vault/validation-types';
 import { normalizeToken } from '../vault/validate-shape';
 import { swapToken } from '../vault/swap';
 import { linkRef } from './link-id';
@@ -24,7 +24,7 @@ export type SubmitOutcome =
   | { kind: 'lost_race'; locale: string }
   | { kind: 'save_failed'; link: LinkRow };
 
-export async function submitToken(s: Services, repo: LinkRepo, validator: TokenValidator, idHash: string, raw: string): Promise<SubmitOutcome> {
+export async function submitToken(s: Services, repo: LinkRepo, validator: TokenValidation, idHash: string, raw: string): Promise<SubmitOutcome> {
   const link = await repo.findOpen(idHash, s.clock.now());
   if (!link) return { kind: 'gone' };
 

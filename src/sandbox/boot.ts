@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Config } from '../config';
-import { compose } from '../compose';
+import { compose, type Composed } from '../compose';
 import { createLogger, type Logger } from '../log';
 import { ensureSandboxKey } from '../sandbox-key';
 import type { Services } from '../services';
@@ -15,7 +15,6 @@ import { startGiosgSimulator, type GiosgSim } from './giosg';
 import { DEMO, demoPhone, demoTenantInput, deriveDemoSecrets, newDemoToken, WHATSAPP_SCOPES, type DemoSecrets } from './demo-tenant';
 import { SimControlClient } from './sim-control-client';
 import { playgroundRoutes } from './playground-routes';
-import { requestHandler } from '../http/server';
 
 export interface SandboxOptions {
   /** Where the generated encryption key lives (default ./data). */
@@ -29,6 +28,8 @@ export interface SandboxOptions {
 
 export interface Sandbox {
   services: Services;
+  /** The composed features (tests drive the bot's sweeps and read the channel's state). */
+  composed: Composed;
   app: Express;
   server: http.Server;
   /** Our service, e.g. http://127.0.0.1:3000 */
@@ -94,17 +95,18 @@ export async function startSandbox(input: Config, o: SandboxOptions = {}): Promi
 
   let services: Services | undefined;
   try {
-    const composed = await compose(config, { logger }, [playgroundRoutes(ctx)]);
+    const composed = await compose(config, { logger }, (f) => [playgroundRoutes(f.services, f.channel.control, ctx)]);
     services = composed.services;
-    server.on('request', requestHandler(composed.app, composed.services));
+    server.on('request', composed.handler);
     const tenant = await seedDemoTenant(services, graph, giosg, url, secrets);
-    if (o.workers !== false) for (const w of services.workers) w.start();
+    if (o.workers !== false) for (const w of composed.workers) w.start();
     announce(logger, url, config, o.banner === true);
 
     const running = services;
     let stopping: Promise<void> | undefined;
     return {
       services: running,
+      composed,
       app: composed.app,
       server,
       url,
@@ -117,7 +119,7 @@ export async function startSandbox(input: Config, o: SandboxOptions = {}): Promi
         stopping ??= (async () => {
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();
-          await Promise.allSettled(running.workers.map((w) => w.stop()));
+          await Promise.allSettled(composed.workers.map((w) => w.stop()));
           server.closeAllConnections();
           await closed;
           await running.store.close();

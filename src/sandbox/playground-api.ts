@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { HttpError } from '../http/errors';
 import { i18n, normalizeLocale } from '../i18n';
 import type { Services } from '../services';
+import type { ChannelControl } from '../channel/channel-types';
 import { SimControlClient, SimUnreachableError, type SimAnswer } from './sim-control-client';
 import { DEMO, newDemoToken } from './demo-tenant';
 
@@ -74,7 +75,7 @@ interface SimTimelineMessage {
   response_value: string | null;
 }
 
-export function playgroundApi(s: Services, ctx: PlaygroundContext): Router {
+export function playgroundApi(s: Services, channel: ChannelControl, ctx: PlaygroundContext): Router {
   const r = Router();
   r.use(express.json({ limit: '64kb' }));
   r.use((_req, res, next) => {
@@ -103,11 +104,10 @@ export function playgroundApi(s: Services, ctx: PlaygroundContext): Router {
     const [graph, giosg] = await Promise.all([ctx.graph.get('/state'), ctx.giosg.get('/state')]);
     const g = expectOk(graph, 'graph state') as { mode: string; tokens: { fingerprint: string; status: string }[] };
     const gi = expectOk(giosg, 'giosg state') as { mode: string };
-    const channel = s.channel ? await s.channel.status(ctx.tenantId) : null;
     res.json({
       meta: { mode: g.mode, tokens: g.tokens.map((t) => ({ fingerprint: t.fingerprint, status: t.status })) },
       giosg: { mode: gi.mode },
-      channel,
+      channel: await channel.status(ctx.tenantId),
     });
   });
 

@@ -3,6 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RouteModule } from '../http/app';
+import type { Services } from '../services';
+import type { ChannelControl } from '../channel/channel-types';
 import { normalizeLocale } from '../i18n';
 import { playgroundApi, type PlaygroundContext } from './playground-api';
 import { playgroundDir, renderPlayground } from './playground-page';
@@ -12,12 +14,12 @@ const ASSETS: Record<string, string> = {
   'playground.js': 'text/javascript; charset=utf-8',
 };
 
-export function playgroundRoutes(ctx: PlaygroundContext): RouteModule {
+export function playgroundRoutes(s: Services, channel: ChannelControl, ctx: PlaygroundContext): RouteModule {
   const dir = playgroundDir();
   const template = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
   const assets = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: fs.readFileSync(path.join(dir, name)) }]));
 
-  return (app, s) => {
+  return (app) => {
     app.get('/playground', (req, res) => {
       const lang = normalizeLocale(typeof req.query.lang === 'string' ? req.query.lang : undefined, s.config.defaultLocale);
       res.set('Cache-Control', 'no-store').type('html').send(renderPlayground(template, lang));
@@ -27,6 +29,6 @@ export function playgroundRoutes(ctx: PlaygroundContext): RouteModule {
       if (!asset) return next();
       res.set('Cache-Control', 'no-cache').type(asset.type).send(asset.body);
     });
-    app.use('/playground/api', playgroundApi(s, ctx));
+    app.use('/playground/api', playgroundApi(s, channel, ctx));
   };
 }

@@ -1,5 +1,5 @@
 // SQL for the token vault: versions, the compare-and-swap promotion, and the audit log.
-import { Kysely, Transaction, sql } from 'kysely';
+import { Kysely, Selectable, Transaction, sql } from 'kysely';
 import type { Database, TokenStage, TokenVersionTable } from './schema';
 import type { Engine } from './db';
 
@@ -283,7 +283,8 @@ export class TokenRepo {
   }
 }
 
-function normalize(row: any): TokenVersionRow {
+// PostgreSQL's bigserial arrives as a string.
+function normalize(row: Selectable<TokenVersionTable>): TokenVersionRow {
   return { ...row, id: Number(row.id) };
 }
 

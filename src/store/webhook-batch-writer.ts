@@ -122,7 +122,7 @@ export class WebhookBatchWriter {
       this.stats.commits++;
       this.stats.rows += batch.length;
       // The answers this commit released, and (below) the commit itself: the receiver's own
-      // work on the event loop (outbox/ingest-pressure.ts). Waiting for another transaction
+      // work on the event loop (channel/ingest-pressure.ts). Waiting for another transaction
       // to end, or for PostgreSQL, is not work and is not counted.
       const answering = performance.now();
       for (const p of batch) p.done();

@@ -2,9 +2,10 @@
 // into the local `token.changed` event, so the cache is dropped and a paused channel
 // resumes. On PostgreSQL a LISTEN on `token_swapped` makes this immediate; the periodic
 // poll is the safety net for missed notifications (reconnects, SQLite, CLI processes).
-import type { Services, Worker } from '../services';
+import type { Services } from '../services';
+import type { Worker } from '../worker';
 import { currentVersionIds } from '../store/token-repo';
-import { errorSummary } from '../services';
+import { errorSummary } from '../log';
 import type pg from 'pg';
 
 export const SWAP_CHANNEL = 'token_swapped';
@@ -23,7 +24,7 @@ export class SwapWatcher implements Worker {
   private again = false;
 
   constructor(
-    private readonly s: Services,
+    private readonly s: Pick<Services, 'store' | 'vault' | 'events' | 'logger'>,
     private readonly pollMs = 1000,
   ) {}
 

@@ -2,8 +2,8 @@
 // vault (one compare-and-swap). The vault announces token.changed, which resumes the
 // channel; token.swapped tells the bot to confirm in the chat the link came from.
 import type { Services } from '../services';
-import type { TokenFacts, ValidationResult, TokenValidator, Diagnosis } from './validation-types';
-import { toVaultVerdict } from './validation';
+import type { TokenFacts, ValidationResult } from './validation-types';
+import type { RollbackOutcome } from './token-vault';
 
 export interface SwapRequest {
   tenantId: string;
@@ -23,8 +23,7 @@ export async function swapToken(s: Services, r: SwapRequest): Promise<SwapOutcom
   const actor = `admin:${r.adminUserId}`;
   // The token was validated moments ago in this same request; the vault records those
   // facts rather than asking Meta twice (which would also widen the swap gap).
-  const verdict = toVaultVerdict(r.verdict);
-  const result = await s.vault.submit(r.tenantId, r.token, actor, r.source, async () => verdict, r.detail);
+  const result = await s.vault.submit(r.tenantId, r.token, actor, r.source, { validated: r.verdict, detail: r.detail });
   if (!result.ok) return { ok: false, reason: result.reason };
   s.metrics.tokenSwaps.inc({ source: r.source });
   const facts = r.verdict.facts;
@@ -42,28 +41,18 @@ export async function swapToken(s: Services, r: SwapRequest): Promise<SwapOutcom
   return { ok: true, versionId: result.versionId, facts };
 }
 
-export type RollbackResult =
-  | { ok: true; versionId: number }
-  | { ok: false; reason: 'no_previous' | 'invalid' | 'stale' | 'not_validated' | 'not_pending' | 'not_found' | 'no_validator'; diagnosis?: Diagnosis };
-
 /**
- * Re-promotes the previous token as a new version, only after it passes validation again
- * (it may have been revoked since it was replaced). For the CLI and the bot's rollback.
+ * The one rollback path, for the bot's dialog and the CLI alike: the vault validates the
+ * previous token again (it may have been revoked since it was replaced), audits with the
+ * actor, and this counts and logs the outcome.
  */
-export async function rollbackToken(s: Services, tenantId: string, actor: string): Promise<RollbackResult> {
-  const validator: TokenValidator | undefined = s.validator;
-  if (!validator) return { ok: false, reason: 'no_validator' };
-  let diagnosis: Diagnosis | undefined;
-  const outcome = await s.vault.rollback(tenantId, actor, async (t, token) => {
-    const r = await validator.validate(t, token);
-    if (!r.ok) diagnosis = r.diagnosis;
-    return toVaultVerdict(r);
-  });
+export async function rollbackToken(s: Pick<Services, 'vault' | 'metrics' | 'logger'>, tenantId: string, actor: string): Promise<RollbackOutcome> {
+  const outcome = await s.vault.rollback(tenantId, actor);
   if (!outcome.ok) {
-    s.logger.warn({ tenant: tenantId, actor, reason: outcome.reason, diagnosis: diagnosis?.code }, 'token rollback refused');
-    return { ok: false, reason: outcome.reason, diagnosis };
+    s.logger.warn({ tenant: tenantId, actor, reason: outcome.reason, diagnosis: outcome.diagnosis?.code }, 'token rollback refused');
+    return outcome;
   }
   s.metrics.tokenSwaps.inc({ source: 'rollback' });
   s.logger.info({ tenant: tenantId, versionId: outcome.versionId, actor }, 'token rolled back');
-  return { ok: true, versionId: outcome.versionId };
+  return outcome;
 }

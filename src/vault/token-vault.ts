@@ -5,6 +5,7 @@ import { fingerprint, SecretBox } from './crypto';
 import { TokenRepo, PromoteOutcome, TokenVersionRow, ValidationFacts, NewVersion } from '../store/token-repo';
 import type { Clock } from '../clock';
 import type { ChannelEventBus } from '../events';
+import type { Diagnosis, TokenValidation, ValidationResult } from './validation-types';
 
 export interface CurrentToken {
   versionId: number;
@@ -17,24 +18,47 @@ export interface CurrentToken {
   displayPhoneNumber: string | null;
 }
 
-/** What the validation pipeline learned about a token; the vault stores it beside the version. */
-export type Validator = (tenantId: string, token: string) => Promise<{ ok: true; facts: Omit<ValidationFacts, 'validatedAt'> } | { ok: false; reason: string }>;
+export type PassedValidation = Extract<ValidationResult, { ok: true }>;
+
+export type SubmitOutcome = { ok: true; versionId: number } | { ok: false; versionId: number; reason: string; diagnosis?: Diagnosis };
 
 export type RollbackOutcome =
   | { ok: true; versionId: number }
-  | { ok: false; reason: 'no_previous' | 'invalid' | 'stale' | 'not_validated' | 'not_pending' | 'not_found'; detail?: string };
+  | { ok: false; reason: 'no_previous' | 'invalid' | 'stale' | 'not_validated' | 'not_pending' | 'not_found'; diagnosis?: Diagnosis };
+
+export interface TokenVaultDeps {
+  repo: TokenRepo;
+  box: SecretBox;
+  clock: Clock;
+  /** Every token is checked with it before it can become current: a new one, and a rolled-back one. */
+  validation: TokenValidation;
+  events?: ChannelEventBus;
+}
+
+/** What the vault keeps beside a version from a passed validation. */
+function factsOf(v: PassedValidation): Omit<ValidationFacts, 'validatedAt'> {
+  const { tokenType, expiresAt, verifiedName, displayPhoneNumber } = v.facts;
+  return { tokenType, expiresAt, verifiedName, displayPhoneNumber };
+}
 
 const aad = (tenantId: string) => `token:${tenantId}`;
 
 export class TokenVault {
   private readonly cache = new Map<string, Promise<CurrentToken | null>>();
 
-  constructor(
-    private readonly repo: TokenRepo,
-    private readonly box: SecretBox,
-    private readonly clock: Clock,
-    private readonly events?: ChannelEventBus,
-  ) {}
+  private readonly repo: TokenRepo;
+  private readonly box: SecretBox;
+  private readonly clock: Clock;
+  private readonly validation: TokenValidation;
+  private readonly events?: ChannelEventBus;
+
+  constructor(d: TokenVaultDeps) {
+    this.repo = d.repo;
+    this.box = d.box;
+    this.clock = d.clock;
+    this.validation = d.validation;
+    this.events = d.events;
+  }
 
   /** The live token, or null when the tenant has none. Decrypted once per change, not per send. */
   current(tenantId: string): Promise<CurrentToken | null> {
@@ -93,56 +117,51 @@ export class TokenVault {
 
   /**
    * Full path for a new token: pending → validated → current, in that order, so that
-   * only a validated token can ever become current.
+   * only a validated token can ever become current. `validated` is a verdict the caller
+   * got from this same validation moments ago (the link page shows it before the swap);
+   * without it the vault validates.
    */
   async submit(
     tenantId: string,
     token: string,
     actor: string,
     source: string,
-    validate: Validator,
-    detail?: Record<string, unknown>,
-  ): Promise<{ ok: true; versionId: number } | { ok: false; versionId: number; reason: string }> {
+    o: { validated?: PassedValidation; detail?: Record<string, unknown> } = {},
+  ): Promise<SubmitOutcome> {
     const versionId = await this.addPending(tenantId, token, actor, source);
-    const verdict = await validate(tenantId, token);
+    const verdict = o.validated ?? (await this.validation.validate(tenantId, token));
     if (!verdict.ok) {
-      await this.reject(tenantId, versionId, actor, verdict.reason);
-      return { ok: false, versionId, reason: verdict.reason };
+      await this.reject(tenantId, versionId, actor, verdict.diagnosis.code);
+      return { ok: false, versionId, reason: verdict.diagnosis.code, diagnosis: verdict.diagnosis };
     }
-    await this.markValidated(tenantId, versionId, verdict.facts, actor);
+    await this.markValidated(tenantId, versionId, factsOf(verdict), actor);
     // Retry the CAS a few times: a concurrent swap may have moved current under us, and
     // the newest validated token should still win rather than fail the admin's submit.
     for (let i = 0; i < 3; i++) {
       const cur = await this.repo.current(tenantId);
-      const outcome = await this.promote(tenantId, versionId, cur ? cur.id : null, actor, detail);
+      const outcome = await this.promote(tenantId, versionId, cur ? cur.id : null, actor, o.detail);
       if (outcome.ok) return { ok: true, versionId };
       if (outcome.reason !== 'stale') return { ok: false, versionId, reason: outcome.reason };
     }
     return { ok: false, versionId, reason: 'stale' };
   }
 
-  /** Re-promotes the previous token as a new version, after validating it when a validator is given. */
-  async rollback(tenantId: string, actor: string, validate?: Validator): Promise<RollbackOutcome> {
+  /**
+   * Re-promotes the previous token as a new version, only after it validates again: it
+   * may have been revoked since it was replaced.
+   */
+  async rollback(tenantId: string, actor: string): Promise<RollbackOutcome> {
     const prev = await this.repo.previous(tenantId);
     if (!prev) return { ok: false, reason: 'no_previous' };
     const token = this.open(prev);
     const cur = await this.repo.current(tenantId);
     const versionId = await this.addPending(tenantId, token, actor, `rollback:${prev.id}`);
-    let facts: Omit<ValidationFacts, 'validatedAt'> = {
-      expiresAt: prev.expires_at,
-      tokenType: prev.token_type,
-      verifiedName: prev.verified_name,
-      displayPhoneNumber: prev.display_phone_number,
-    };
-    if (validate) {
-      const verdict = await validate(tenantId, token);
-      if (!verdict.ok) {
-        await this.reject(tenantId, versionId, actor, verdict.reason);
-        return { ok: false, reason: 'invalid', detail: verdict.reason };
-      }
-      facts = verdict.facts;
+    const verdict = await this.validation.validate(tenantId, token);
+    if (!verdict.ok) {
+      await this.reject(tenantId, versionId, actor, verdict.diagnosis.code);
+      return { ok: false, reason: 'invalid', diagnosis: verdict.diagnosis };
     }
-    await this.markValidated(tenantId, versionId, facts, actor);
+    await this.markValidated(tenantId, versionId, factsOf(verdict), actor);
     const outcome = await this.promote(tenantId, versionId, cur ? cur.id : null, actor, { rollback_of: prev.id });
     if (!outcome.ok) {
       await this.reject(tenantId, versionId, actor, outcome.reason);

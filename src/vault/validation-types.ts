@@ -53,6 +53,7 @@ export type ValidationResult =
 /** One pipeline step's verdict: a diagnosis stops the pipeline; warnings accumulate. */
 export type StepResult<T> = { ok: true; value: T; warnings: Warning[] } | { ok: false; diagnosis: Diagnosis; retryable: boolean };
 
-export interface TokenValidator {
+/** Checks a token against Meta and says what is wrong with it, in a diagnosis per guide step. */
+export interface TokenValidation {
   validate(tenantId: string, token: string): Promise<ValidationResult>;
 }

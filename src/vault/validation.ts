@@ -3,13 +3,12 @@
 import type { GraphClient } from '../meta/graph-client';
 import type { Clock } from '../clock';
 import type { TenantService } from './tenants';
-import type { Validator } from './token-vault';
-import type { TokenValidator, ValidationResult } from './validation-types';
+import type { TokenValidation, ValidationResult } from './validation-types';
 import { checkShape } from './validate-shape';
 import { fetchDebugToken, judgeDebugToken } from './validate-debug-token';
 import { probeWithToken } from './validate-probe';
 
-export class TokenPipeline implements TokenValidator {
+export class MetaTokenValidation implements TokenValidation {
   constructor(
     private readonly tenants: TenantService,
     private readonly graph: GraphClient,
@@ -38,15 +37,4 @@ export class TokenPipeline implements TokenValidator {
       warnings: [...judged.warnings, ...probed.warnings],
     };
   }
-}
-
-/** The vault's validator signature over a pipeline result (the vault stores the facts). */
-export function vaultValidator(validator: TokenValidator): Validator {
-  return async (tenantId, token) => toVaultVerdict(await validator.validate(tenantId, token));
-}
-
-export function toVaultVerdict(r: ValidationResult): Awaited<ReturnType<Validator>> {
-  if (!r.ok) return { ok: false, reason: r.diagnosis.code };
-  const { tokenType, expiresAt, verifiedName, displayPhoneNumber } = r.facts;
-  return { ok: true, facts: { tokenType, expiresAt, verifiedName, displayPhoneNumber } };
 }

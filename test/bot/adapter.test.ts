@@ -1,10 +1,9 @@
 // The giosg adapter over real HTTP: the giosg simulator posts admin messages to our
 // /webhooks/giosg/t1 and receives the bot's replies through its chat API.
-import { startHarness, waitFor, type Harness } from '../helpers/harness';
-import { botOf } from '../../src/bot/install';
+import { startHarness, waitFor, type Harness } from '../../testkit/harness';
 import { GiosgError } from '../../src/giosg/client';
 import { TurnContext } from 'botbuilder';
-import { referenceFor } from '../../src/giosg/adapter-activity';
+import { referenceFor } from '../../src/bot/adapter-activity';
 
 let h: Harness;
 beforeEach(async () => {
@@ -55,7 +54,7 @@ describe('giosg adapter', () => {
   });
 
   it('continueConversation lets the bot speak first and returns giosg resource ids', async () => {
-    const bot = botOf(h.services)!;
+    const bot = h.bot;
     const chat = h.giosg.chats.length; // the simulator opens chats on demand
     const created = await h.services.giosgFor(h.tenant).createChat(h.tenant.giosgBotUserId);
     const id = await bot.speaker.say(h.tenant, created.id, { text: 'hello admins', buttons: [{ text: 'Renew token', value: 'renew' }] });
@@ -67,7 +66,7 @@ describe('giosg adapter', () => {
   });
 
   it('sendActivities returns one id per activity, splits long texts and raises giosg errors', async () => {
-    const bot = botOf(h.services)!;
+    const bot = h.bot;
     const created = await h.services.giosgFor(h.tenant).createChat(h.tenant.giosgBotUserId);
     let ids: string[] = [];
     await bot.core().adapter.continueConversation(referenceFor('t1', h.tenant.giosgBotUserId, created.id), async (ctx: TurnContext) => {
@@ -88,7 +87,7 @@ describe('giosg adapter', () => {
   });
 
   it('refuses to edit or delete sent messages instead of pretending to', async () => {
-    const bot = botOf(h.services)!;
+    const bot = h.bot;
     await expect(bot.core().adapter.updateActivity()).rejects.toThrow(/cannot edit/);
     await expect(bot.core().adapter.deleteActivity()).rejects.toThrow(/cannot delete/);
   });

@@ -1,9 +1,8 @@
 // Proactive alerts: exactly one per incident even when events, sweeps and "instances"
 // race; one reminder after alertReminderMs (injected clock), never more; cut-off alerts
 // without a renew button; a notice when the incident resolves.
-import { engines, startHarness, waitFor, type Harness } from '../helpers/harness';
+import { engines, startHarness, waitFor, type Harness } from '../../testkit/harness';
 import { ManualClock } from '../../src/clock';
-import { botOf } from '../../src/bot/install';
 import { IncidentRepo } from '../../src/store/incident-repo';
 import { BotAlertRepo } from '../../src/store/bot-alerts';
 import { AlertNotifier } from '../../src/bot/notifier';
@@ -44,14 +43,14 @@ describe.each(engines)('incident alerts (%s)', (engine) => {
 
   it('an auth incident alerts the admin team once, in plain words, with a renew button', async () => {
     const inc = await openIncident('token', true, 'Error validating access token: Session has expired', 190);
-    const bot = botOf(h.services)!;
+    const bot = h.bot;
     // The event, the periodic sweep and a second instance's notifier all race for it.
     const other = new AlertNotifier({
       repo: new BotAlertRepo(h.services.store.db),
       chats: new AlertChats(new BotAlertRepo(h.services.store.db), h.services.giosgFor, bot.speaker, clock, h.services.logger),
       tenants: h.services.tenants,
       vault: h.services.vault,
-      channel: () => h.services.channel,
+      channel: h.channel,
       clock,
       logger: h.services.logger,
       reminderMs: h.services.config.alertReminderMs,
@@ -67,7 +66,7 @@ describe.each(engines)('incident alerts (%s)', (engine) => {
     const [alert] = alertsIn();
     const chat = h.giosg.chats.find((c) => c.id === alert.chatId)!;
     expect(chat.invitedTeams).toEqual(['team-admins']);
-    const queued = (await h.services.channel!.status('t1')).queued;
+    const queued = (await h.channel.status('t1')).queued;
     expect(alert.message).toContain('+358 40 1234567');
     expect(alert.message).toContain(formatTime('en', inc.opened_at));
     expect(alert.message).toContain('Session has expired');
@@ -79,7 +78,7 @@ describe.each(engines)('incident alerts (%s)', (engine) => {
 
   it('reminds once after the configured time while unresolved, never more', async () => {
     const inc = await openIncident('permission', true, 'Permissions error', 10);
-    const bot = botOf(h.services)!;
+    const bot = h.bot;
     expect(await bot.notifier.alert(inc.id)).toBe(true);
     clock.advance(4 * HOUR - 1);
     await bot.notifier.tick();
@@ -99,7 +98,7 @@ describe.each(engines)('incident alerts (%s)', (engine) => {
     clock = new ManualClock(Date.UTC(2026, 2, 10, 8, 0));
     h = await startHarness({ clock, workers: false, engine, config: { alertReminderMs: HOUR } });
     const inc = await openIncident('token', true, null, 190);
-    const bot = botOf(h.services)!;
+    const bot = h.bot;
     await bot.notifier.alert(inc.id);
     clock.advance(HOUR);
     await bot.notifier.tick();
@@ -120,7 +119,7 @@ describe.each(engines)('incident alerts (%s)', (engine) => {
 
   it('says once when sending works again and how many held replies went out', async () => {
     const inc = await openIncident('token', true, 'expired', 190);
-    await botOf(h.services)!.notifier.alert(inc.id);
+    await h.bot.notifier.alert(inc.id);
     await new IncidentRepo(h.services.store.db).resolve(inc.id, clock.now());
     const e = { ...asEvent(inc), resolvedAt: clock.now(), heldDelivered: 3 };
     h.services.events.emit('incident.resolved', e);
@@ -132,19 +131,19 @@ describe.each(engines)('incident alerts (%s)', (engine) => {
     expect(alertsIn()[1].chatId).toBe(alertsIn()[0].chatId);
     // Resolved incidents get no reminder.
     clock.advance(10 * HOUR);
-    await botOf(h.services)!.notifier.tick();
+    await h.bot.notifier.tick();
     expect(alertsIn()).toHaveLength(2);
   });
 
   it('an incident that healed before anyone was told gets no resolved notice', async () => {
     const inc = await openIncident('token', true, 'expired', 190);
     await new IncidentRepo(h.services.store.db).resolve(inc.id, clock.now());
-    expect(await botOf(h.services)!.notifier.resolved(inc.id, 0)).toBe(false);
+    expect(await h.bot.notifier.resolved(inc.id, 0)).toBe(false);
     expect(alertsIn()).toHaveLength(0);
   });
 
   it('reuses the alert chat for the next incident and opens a new one when giosg lost it', async () => {
-    const bot = botOf(h.services)!;
+    const bot = h.bot;
     const first = await openIncident('token', true, 'a', 190);
     await bot.notifier.alert(first.id);
     await new IncidentRepo(h.services.store.db).resolve(first.id, clock.now());
@@ -164,7 +163,7 @@ describe.each(engines)('incident alerts (%s)', (engine) => {
 
   it('a failed delivery gives the claim back and the sweep delivers it later, once', async () => {
     const inc = await openIncident('token', true, 'expired', 190);
-    const bot = botOf(h.services)!;
+    const bot = h.bot;
     h.giosg.setMode('401');
     await expect(bot.notifier.alert(inc.id)).rejects.toMatchObject({ name: 'GiosgError' });
     expect((await new BotAlertRepo(h.services.store.db).incident(inc.id))!.alertedAt).toBeNull();

@@ -1,11 +1,11 @@
 // Botkit Storage over bot_state, on every engine: round trip, optimistic concurrency on
 // eTags, deletion, and clearing one chat's dialogs.
-import { engines, tempDatabase, type TempDb } from '../helpers/harness';
+import { engines, tempDatabase, type TempDb } from '../../testkit/harness';
 import { openStore, type Store } from '../../src/store/db';
 import { migrateToLatest } from '../../src/store/migrations';
 import { BotStateStorage, StorageConflictError, tenantOfKey } from '../../src/store/bot-storage';
 import { ManualClock } from '../../src/clock';
-import { stateKeyPrefix } from '../../src/giosg/adapter-activity';
+import { stateKeyPrefix } from '../../src/bot/adapter-activity';
 
 describe.each(engines)('BotStateStorage (%s)', (engine) => {
   let db: TempDb;

@@ -4,7 +4,7 @@ import { fixBotkitSay } from '../../src/bot/botkit-say-fix';
 
 function workerWith(sendActivity: (a: unknown) => Promise<unknown>): BotWorker {
   const fake = Object.create(BotWorker.prototype) as any;
-  fake._controller = { middleware: { send: { run: (bot: unknown, activity: unknown, done: Function) => done(null, bot, activity) } } };
+  fake._controller = { middleware: { send: { run: (bot: unknown, activity: unknown, done: (...args: unknown[]) => void) => done(null, bot, activity) } } };
   fake.ensureMessageFormat = (m: unknown) => (typeof m === 'string' ? { type: 'message', text: m } : m);
   fake.getConfig = () => ({ sendActivity });
   return fake as BotWorker;

@@ -1,7 +1,6 @@
 // Commands outside the guide, over real HTTP: status, rollback (confirmed, audited),
 // help and the fallback, and the confirmation after a token swap through a link.
-import { startHarness, waitFor, makeToken, type Harness } from '../helpers/harness';
-import { botOf } from '../../src/bot/install';
+import { startHarness, waitFor, makeToken, type Harness } from '../../testkit/harness';
 import { fingerprint } from '../../src/vault/crypto';
 
 let h: Harness;
@@ -16,14 +15,14 @@ const said = (chatId: string) => h.giosg.chatMessages.filter((m) => m.chatId ===
 async function ask(chatId: string, o: { text?: string; responseValue?: string }, expectReplies = 1) {
   const before = said(chatId).length;
   await h.giosg.adminSays({ chatId, ...o });
-  await botOf(h.services)!.inbox.idle();
+  await h.bot.inbox.idle();
   return waitFor(() => (said(chatId).length >= before + expectReplies ? said(chatId).slice(before) : null), `reply to ${o.text ?? o.responseValue}`);
 }
 
 async function promoteNewToken(): Promise<string> {
   const token = makeToken();
   h.graph.addToken({ token, appId: h.tenant.metaAppId, type: 'SYSTEM_USER', scopes: ['whatsapp_business_management', 'whatsapp_business_messaging'], targetIds: [h.tenant.wabaId], expiresAt: 0 });
-  const r = await h.services.vault.submit('t1', token, 'test', 'test', async () => ({ ok: true, facts: { expiresAt: null, tokenType: 'SYSTEM_USER', verifiedName: 'Acme Oy', displayPhoneNumber: '+358 40 1234567' } }));
+  const r = await h.services.vault.submit('t1', token, 'test', 'test');
   expect(r.ok).toBe(true);
   return token;
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConversationState } from 'botbuilder';
 import { BotkitTestClient } from 'botkit';
-import { GiosgBotAdapter } from '../../src/giosg/adapter';
+import { GiosgBotAdapter } from '../../src/bot/adapter';
 import { createBotController } from '../../src/bot/controller';
 import { BotStateStorage } from '../../src/store/bot-storage';
 import { openStore, type Store } from '../../src/store/db';

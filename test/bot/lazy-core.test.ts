@@ -1,7 +1,6 @@
 // Botkit and its dialogs load on the bot's first turn or first message, not at boot
 // (src/bot/core.ts): a channel whose admins never chat with the bot never pays for them.
-import { startHarness, waitFor, type Harness } from '../helpers/harness';
-import { botOf } from '../../src/bot/install';
+import { startHarness, waitFor, type Harness } from '../../testkit/harness';
 
 let h: Harness;
 beforeEach(async () => {
@@ -15,7 +14,7 @@ const botSaid = (chatId: string) => h.giosg.chatMessages.filter((m) => m.chatId 
 
 describe('the bot core loads on first use', () => {
   it('is not loaded while the channel carries customer messages, and loads on the first admin turn', async () => {
-    const bot = botOf(h.services)!;
+    const bot = h.bot;
     const delivered = await h.graph.deliverWebhook(
       h.graph.customerMessage({ phoneNumberId: h.tenant.phoneNumberId, from: '358401234567', name: 'Maija', text: 'Hei' }),
     );
@@ -33,7 +32,7 @@ describe('the bot core loads on first use', () => {
   });
 
   it('loads when the bot speaks first (an alert), and speaks through the same adapter', async () => {
-    const bot = botOf(h.services)!;
+    const bot = h.bot;
     const chat = await h.services.giosgFor(h.tenant).createChat(h.tenant.giosgBotUserId);
     expect(bot.coreLoaded()).toBe(false);
     await bot.speaker.say(h.tenant, chat.id, { text: 'hello admins' });

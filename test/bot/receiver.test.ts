@@ -1,7 +1,6 @@
 // POST /webhooks/giosg/:tenant: secret, schema, what is ignored, dedupe, token scrubbing,
 // and durability (an event stored before a crash is still answered after the restart).
-import { startHarness, waitFor, makeToken, type Harness } from '../helpers/harness';
-import { botOf } from '../../src/bot/install';
+import { startHarness, waitFor, makeToken, type Harness } from '../../testkit/harness';
 import { BotEventRepo } from '../../src/store/bot-events';
 
 let h: Harness;
@@ -85,7 +84,7 @@ describe('giosg bot receiver', () => {
       expect(r).toEqual({ status: 200, body: { ok: true, ignored: reason } });
     }
     expect(await stored()).toHaveLength(0);
-    await botOf(h.services)!.inbox.idle();
+    await h.bot.inbox.idle();
     expect(botSaid('chat-r')).toHaveLength(0);
   });
 
@@ -93,10 +92,10 @@ describe('giosg bot receiver', () => {
     const first = await h.giosg.adminSays({ chatId: 'chat-d', text: 'help', resourceId: 'dup-1' });
     const again = await h.giosg.adminSays({ chatId: 'chat-d', text: 'help', resourceId: 'dup-1' });
     expect([first.status, again.status]).toEqual([200, 200]);
-    await botOf(h.services)!.inbox.idle();
+    await h.bot.inbox.idle();
     await waitFor(() => botSaid('chat-d').length === 1, 'one help reply');
     expect((await post(event(msg({ id: 'dup-1', chat_id: 'chat-d' })))).body).toEqual({ ok: true, duplicate: true });
-    await botOf(h.services)!.inbox.idle();
+    await h.bot.inbox.idle();
     expect(botSaid('chat-d')).toHaveLength(1);
     const row = (await stored()).find((r) => r.resource_id === 'dup-1')!;
     expect(row.processed_at).not.toBeNull();
@@ -116,7 +115,7 @@ describe('giosg bot receiver', () => {
   });
 
   it('an event stored before a crash is processed by the sweep after the restart', async () => {
-    const inbox = botOf(h.services)!.inbox;
+    const inbox = h.bot.inbox;
     const chat = await newChat();
     // What the receiver stored just before the process died (200 already sent).
     const repo = new BotEventRepo(h.services.store.db);
@@ -135,7 +134,7 @@ describe('giosg bot receiver', () => {
   });
 
   it('a turn that fails while giosg is down is retried later, not lost', async () => {
-    const inbox = botOf(h.services)!.inbox;
+    const inbox = h.bot.inbox;
     const chat = await newChat();
     h.giosg.setMode('401');
     await post(event(msg({ id: 'down-1', chat_id: chat, message: 'help' })));

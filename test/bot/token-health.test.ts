@@ -1,9 +1,8 @@
 // The scheduled token check against the Graph simulator: warns on an invalidated token, a
 // removed permission, expiry within 7 days and again within 1 day; once per token version;
 // once per tenant per interval across instances (lease in job_leases).
-import { startHarness, makeToken, type Harness } from '../helpers/harness';
+import { startHarness, makeToken, type Harness } from '../../testkit/harness';
 import { ManualClock } from '../../src/clock';
-import { botOf } from '../../src/bot/install';
 import { BotAlertRepo } from '../../src/store/bot-alerts';
 import { TokenHealthCheck } from '../../src/bot/token-health';
 import { AlertChats } from '../../src/bot/alert-chat';
@@ -37,17 +36,17 @@ async function liveToken(expiresAtMs: number) {
 
 describe('token health', () => {
   it('a healthy never-expiring token says nothing', async () => {
-    expect(await botOf(h.services)!.health.check(h.tenant)).toBe('healthy');
+    expect(await h.bot.health.check(h.tenant)).toBe('healthy');
     expect(said()).toHaveLength(0);
   });
 
   it('runs once per tenant per interval, even with two instances', async () => {
-    const bot = botOf(h.services)!;
+    const bot = h.bot;
     const repo = new BotAlertRepo(h.services.store.db);
     const other = new TokenHealthCheck({
       tenants: h.services.tenants,
       vault: h.services.vault,
-      validator: () => h.services.validator,
+      validation: h.services.validation,
       repo,
       chats: new AlertChats(repo, h.services.giosgFor, bot.speaker, clock, h.services.logger),
       clock,
@@ -65,7 +64,7 @@ describe('token health', () => {
 
   it('warns when the live token was invalidated, once for that token', async () => {
     h.graph.invalidateToken(h.token);
-    const bot = botOf(h.services)!;
+    const bot = h.bot;
     expect(await bot.health.check(h.tenant)).toBe('warned');
     expect(said()[0]).toMatch(/The WhatsApp token for \+358 40 1234567 no longer works/);
     clock.advance(HOUR);
@@ -76,12 +75,12 @@ describe('token health', () => {
 
   it('warns when a WhatsApp permission was removed', async () => {
     h.graph.removeScope(h.token, 'whatsapp_business_messaging');
-    expect(await botOf(h.services)!.health.check(h.tenant)).toBe('warned');
+    expect(await h.bot.health.check(h.tenant)).toBe('warned');
     expect(said()[0]).toMatch(/lost a permission/);
   });
 
   it('warns 7 days before expiry and again within the last day, never more', async () => {
-    const bot = botOf(h.services)!;
+    const bot = h.bot;
     await liveToken(clock.now() + 6 * DAY);
     expect(await bot.health.check(h.tenant)).toBe('warned');
     expect(said()[0]).toMatch(/expires on .* \(in 6 days\)/);
@@ -97,16 +96,16 @@ describe('token health', () => {
 
   it('a token first seen inside its last day gets only the one-day warning', async () => {
     await liveToken(clock.now() + 12 * HOUR);
-    expect(await botOf(h.services)!.health.check(h.tenant)).toBe('warned');
+    expect(await h.bot.health.check(h.tenant)).toBe('warned');
     clock.advance(HOUR);
-    expect(await botOf(h.services)!.health.check(h.tenant)).toBe('already_warned');
+    expect(await h.bot.health.check(h.tenant)).toBe('already_warned');
     expect(said()).toHaveLength(1);
     expect(said()[0]).toMatch(/expires within a day/);
   });
 
   it('Meta being unreachable is not reported as a broken token', async () => {
     h.graph.setMode('down');
-    expect(await botOf(h.services)!.health.check(h.tenant)).toBe('unreachable');
+    expect(await h.bot.health.check(h.tenant)).toBe('unreachable');
     expect(said()).toHaveLength(0);
   });
 });

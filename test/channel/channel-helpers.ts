@@ -1,6 +1,6 @@
 // Shared bits of the channel tests: fast worker timing, signed Meta posts, DB peeks.
 import { signPayload } from '../../src/sandbox/graph';
-import { startHarness, Harness, HarnessOptions, TENANT } from '../helpers/harness';
+import { startHarness, Harness, HarnessOptions, TENANT } from '../../testkit/harness';
 
 export const FAST = { pollMs: 20, leaseMs: 5_000, backoffBaseMs: 20, backoffMaxMs: 200, probeIntervalMs: 150, batchSize: 100 };
 

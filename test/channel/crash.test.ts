@@ -6,8 +6,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startGraphSimulator, GraphSim, signPayload } from '../../src/sandbox/graph';
 import { startGiosgSimulator, GiosgSim } from '../../src/sandbox/giosg';
-import { makeToken, tempDatabase, TempDb, TENANT, waitFor } from '../helpers/harness';
-import { builtServerAvailable, childEnv, startChild, ChildService } from '../helpers/child-service';
+import { makeToken, tempDatabase, TempDb, TENANT, waitFor } from '../../testkit/harness';
+import { builtServerAvailable, childEnv, startChild, ChildService } from '../../testkit/child-service';
 
 jest.setTimeout(120_000);
 
@@ -118,7 +118,7 @@ describe('crash safety (kill -9 during a burst)', () => {
     for (const s of graph.sent) counts.set(s.body, (counts.get(s.body) ?? 0) + 1);
     const duplicates = [...counts.values()].filter((n) => n > 1).length;
     expect(duplicates).toBeLessThanOrEqual(CUSTOMERS.length);
-    // eslint-disable-next-line no-console
+     
     console.log(`crash test: acked webhooks ${ackedInbound.length}, acked replies ${ackedReplies.length}, sent before kill ${sentBeforeRestart}, duplicate sends ${duplicates}`);
     expect(ackedInbound.length).toBeGreaterThan(0);
     expect(ackedReplies.length).toBeGreaterThan(0);

@@ -5,7 +5,7 @@
 //   replies on a loaded machine (test/scale/multi-instance.test.ts, case b);
 // - a failed write of the acceptance is retried, and the row is not put back in the queue.
 import { OutboxRepo } from '../../src/store/outbox-repo';
-import { waitFor, type Harness } from '../helpers/harness';
+import { waitFor, type Harness } from '../../testkit/harness';
 import { agentReply, FAST, outboxRows, startChannelHarness } from './channel-helpers';
 
 describe('the lease of a send in flight', () => {

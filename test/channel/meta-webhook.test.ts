@@ -1,6 +1,6 @@
 // The Meta webhook receiver over real HTTP: handshake, signature, body validation,
 // persist-then-ack, dedupe and relay into the giosg simulator.
-import { engines, Harness, TENANT, waitFor } from '../helpers/harness';
+import { engines, Harness, TENANT, waitFor } from '../../testkit/harness';
 import { customer, postMeta, postSigned, signed, startChannelHarness, webhookRows } from './channel-helpers';
 
 describe.each(engines)('Meta webhook receiver (%s)', (engine) => {

@@ -1,6 +1,9 @@
 // Agents' replies: the giosg reply webhook, the durable outbox, the sender against the
 // Graph simulator, error classes, pause/resume with a token swap, statuses.
-import { engines, Harness, makeToken, TENANT, waitFor } from '../helpers/harness';
+import fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import { IncidentRepo } from '../../src/store/incident-repo';
+import { engines, Harness, makeToken, TENANT, waitFor } from '../../testkit/harness';
 import type { ChannelEvents } from '../../src/events';
 import { agentReply, FAST, outboxRows, postSigned, startChannelHarness } from './channel-helpers';
 
@@ -75,7 +78,7 @@ describe.each(engines)('outbox (%s)', (engine) => {
     await waitFor(() => h.graph.sent.length === 1, 'sent');
     expect(h.graph.sent[0]).toMatchObject({ to: A, body: 'Hei, miten voin auttaa?', phoneNumberId: TENANT.phoneNumberId });
     expect(h.logs.text()).not.toContain(h.token);
-    const file = require('node:fs').existsSync(h.db.file ?? '') ? require('node:fs').readFileSync(h.db.file!).toString('latin1') : '';
+    const file = fs.existsSync(h.db.file ?? '') ? fs.readFileSync(h.db.file!).toString('latin1') : '';
     expect(file).not.toContain(h.token);
   });
 
@@ -93,7 +96,7 @@ describe.each(engines)('outbox (%s)', (engine) => {
     const m = await h.services.metrics.registry.getSingleMetricAsString('whatsapp_sends_total');
     expect(m).toMatch(/class="transient"} 3/);
     expect(m).toMatch(/class="throttled"} 2/);
-    expect((await h.services.channel!.status(TENANT.id)).paused).toBe(false);
+    expect((await h.channel.status(TENANT.id)).paused).toBe(false);
   });
 
   test('message-class error: that row fails with Meta\'s reason, the agent is told, the rest continue', async () => {
@@ -112,7 +115,7 @@ describe.each(engines)('outbox (%s)', (engine) => {
     expect(note.chatId).toBe(rows[0].giosg_chat_id);
     expect(note.userId).toBe(TENANT.giosgBotUserId);
     expect(note.message).toMatch(/^This reply could not be delivered to the customer on WhatsApp: .*131026/);
-    expect((await h.services.channel!.status(TENANT.id)).paused).toBe(false);
+    expect((await h.channel.status(TENANT.id)).paused).toBe(false);
   });
 
   test('expired token: paused, queue kept; a new token resumes and held replies go out once each, in order', async () => {
@@ -120,10 +123,10 @@ describe.each(engines)('outbox (%s)', (engine) => {
     const resolved = collect(h, 'incident.resolved');
     h.graph.expireToken(h.token);
     for (let i = 0; i < 5; i++) await agentReply(h, i < 3 ? A : B, `held ${i}`);
-    await waitFor(async () => (await h.services.channel!.status(TENANT.id)).paused, 'paused');
+    await waitFor(async () => (await h.channel.status(TENANT.id)).paused, 'paused');
     // Probes keep failing with the expired token: still paused, nothing sent, one incident.
     await new Promise((r) => setTimeout(r, 500));
-    expect((await h.services.channel!.status(TENANT.id)).queued).toBe(5);
+    expect((await h.channel.status(TENANT.id)).queued).toBe(5);
     expect(h.graph.sent).toHaveLength(0);
     expect(opened).toHaveLength(1);
     expect(opened[0]).toMatchObject({ kind: 'token', fixableByToken: true, metaCode: 190 });
@@ -137,11 +140,10 @@ describe.each(engines)('outbox (%s)', (engine) => {
     expect(h.graph.sent).toHaveLength(5);
     expect(h.graph.sent.filter((m) => m.to === A).map((m) => m.body)).toEqual(['held 0', 'held 1', 'held 2']);
     expect(h.graph.sent.filter((m) => m.to === B).map((m) => m.body)).toEqual(['held 3', 'held 4']);
-    const { createHash } = require('node:crypto');
     expect(new Set(h.graph.sent.map((m) => m.tokenFingerprint))).toEqual(new Set([createHash('sha256').update(fresh).digest('hex').slice(0, 8)]));
     await waitFor(() => resolved.length === 1, 'resolved');
     expect(resolved[0]).toMatchObject({ tenantId: TENANT.id, kind: 'token', heldDelivered: 5 });
-    expect((await h.services.channel!.status(TENANT.id)).paused).toBe(false);
+    expect((await h.channel.status(TENANT.id)).paused).toBe(false);
     expect(h.logs.text()).not.toContain(h.token);
     expect(h.logs.text()).not.toContain(fresh);
   });
@@ -150,7 +152,7 @@ describe.each(engines)('outbox (%s)', (engine) => {
     const opened = collect(h, 'incident.opened');
     h.graph.expireToken(h.token);
     for (let i = 0; i < 10; i++) await agentReply(h, `35840000${String(i).padStart(4, '0')}`, `x${i}`);
-    await waitFor(async () => (await h.services.channel!.status(TENANT.id)).paused, 'paused');
+    await waitFor(async () => (await h.channel.status(TENANT.id)).paused, 'paused');
     await new Promise((r) => setTimeout(r, 200));
     const incidents = await h.services.store.db.selectFrom('incidents').selectAll().execute();
     expect(incidents).toHaveLength(1);
@@ -158,7 +160,6 @@ describe.each(engines)('outbox (%s)', (engine) => {
   });
 
   test('racing detectors: the unique open index lets exactly one create the incident', async () => {
-    const { IncidentRepo } = require('../../src/store/incident-repo');
     const repo = new IncidentRepo(h.services.store.db);
     const results = await Promise.all(
       Array.from({ length: 6 }, () => repo.open({ tenantId: TENANT.id, kind: 'token', fixableByToken: true, reason: 'r', metaCode: 190 }, Date.now())),
@@ -193,14 +194,14 @@ describe.each(engines)('outbox (%s)', (engine) => {
     await waitFor(() => opened.length === 1, 'incident');
     expect(opened[0]).toMatchObject({ kind: 'token', metaCode: 190 });
     expect((await outboxRows(h))[0]).toMatchObject({ state: 'failed', error_code: 190 });
-    expect((await h.services.channel!.status(TENANT.id)).paused).toBe(true);
+    expect((await h.channel.status(TENANT.id)).paused).toBe(true);
   });
 
   test('account_update cut-off pauses (not fixable by token); a token change does not resume; RECONNECTED does', async () => {
     const cut = collect(h, 'account.cutoff');
     await postSigned(h, h.graph.accountUpdate({ wabaId: TENANT.wabaId, event: 'PARTNER_APP_UNINSTALLED' }));
     await waitFor(() => cut.length === 1, 'cutoff');
-    const st = await h.services.channel!.status(TENANT.id);
+    const st = await h.channel.status(TENANT.id);
     expect(st).toMatchObject({ paused: true, incidentKind: 'account_update', fixableByToken: false });
     await agentReply(h, A, 'wait for reconnect');
     await promoteNewToken(h);
@@ -229,11 +230,11 @@ describe.each(engines)('outbox pausing error classes (%s)', (engine) => {
     const opened = collect(h, 'incident.opened');
     h.graph.failNext(1, err);
     await agentReply(h, A, 'held 1');
-    await waitFor(async () => (await h.services.channel!.status(TENANT.id)).paused, 'paused');
+    await waitFor(async () => (await h.channel.status(TENANT.id)).paused, 'paused');
     await agentReply(h, A, 'held 2');
     await agentReply(h, B, 'held 3');
     await new Promise((r) => setTimeout(r, 100));
-    const st = await h.services.channel!.status(TENANT.id);
+    const st = await h.channel.status(TENANT.id);
     expect(st).toMatchObject({ paused: true, incidentKind: kind, fixableByToken: fixable, queued: 3 });
     expect(h.graph.sent).toHaveLength(0);
     const rows = await outboxRows(h);

@@ -1,7 +1,7 @@
 // The processor's share of the event loop while webhooks keep arriving: when the receiver
 // saturates the loop, acknowledging comes first and the share only grows with the lag;
 // otherwise processing takes what the receiver leaves unused.
-import { IngestPressure, processorShare, spareShare } from '../../src/outbox/ingest-pressure';
+import { IngestPressure, processorShare, spareShare } from '../../src/channel/ingest-pressure';
 
 const tick = () => new Promise<void>((r) => setTimeout(r, 5));
 

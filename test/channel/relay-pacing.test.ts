@@ -2,11 +2,11 @@
 // with its lag instead of a full batch at once: acknowledging comes first. When webhooks are
 // not arriving, it relays full batches as fast as giosg answers.
 import { InboundRepo } from '../../src/store/inbound-repo';
-import { RelayWorker } from '../../src/giosg/relay-worker';
-import { IngestPressure, RELAY_MIN_RATE, relayRate } from '../../src/outbox/ingest-pressure';
-import { channelTuning } from '../../src/outbox/tuning';
+import { RelayWorker } from '../../src/channel/inbound/relay-worker';
+import { IngestPressure, RELAY_MIN_RATE, relayRate } from '../../src/channel/ingest-pressure';
+import { channelTuning } from '../../src/channel/tuning';
 import { FAST, startChannelHarness } from './channel-helpers';
-import { TENANT, type Harness } from '../helpers/harness';
+import { TENANT, type Harness } from '../../testkit/harness';
 
 const busy = { busy: true, note() {} } as unknown as IngestPressure;
 const idle = { busy: false, note() {} } as unknown as IngestPressure;

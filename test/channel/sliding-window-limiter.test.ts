@@ -1,6 +1,6 @@
 // The in-process send limiter (SQLite deployments): limit per sliding second, concurrency
 // cap, nothing dropped, errors passed through. Real timers: the limiter is about time.
-import { BURST_SHARE, SlidingWindowLimiter, WINDOW_MARGIN_MS } from '../../src/outbox/sliding-window-limiter';
+import { BURST_SHARE, SlidingWindowLimiter, WINDOW_MARGIN_MS } from '../../src/channel/outbound/sliding-window-limiter';
 
 const maxInAnyWindow = (starts: number[], windowMs: number) => {
   const t = [...starts].sort((a, b) => a - b);

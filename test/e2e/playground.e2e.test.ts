@@ -11,13 +11,13 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/boot';
 import { DEMO } from '../../src/sandbox/demo-tenant';
 import { createLogger } from '../../src/log';
 import { i18n, translator } from '../../src/i18n';
-import { LogCapture, tempDatabase, testConfig, type TempDb } from '../helpers/harness';
+import { LogCapture, tempDatabase, testConfig, type TempDb } from '../../testkit/harness';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '..', 'artifacts');
 const haveChromium = fs.existsSync(CHROMIUM);
 if (!haveChromium) {
-  // eslint-disable-next-line no-console
+   
   console.warn(`SKIPPED playground walkthrough: ${CHROMIUM} not found (apt-get install -y chromium)`);
 }
 const maybe = haveChromium ? describe : describe.skip;

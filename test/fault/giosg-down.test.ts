@@ -1,6 +1,6 @@
 // giosg unreachable while customers write: webhooks are still acknowledged (stored), the
 // relay keeps them, and when giosg is back every message arrives once, by itself.
-import { TENANT, waitFor, type Harness } from '../helpers/harness';
+import { TENANT, waitFor, type Harness } from '../../testkit/harness';
 import { customer, postSigned, startChannelHarness } from '../channel/channel-helpers';
 
 describe('giosg down', () => {

@@ -1,7 +1,7 @@
 // Graph API trouble while agents reply: 5xx answers, slow answers and requests that never
 // answer (client timeout). Every reply still reaches the customer, exactly once, and in
 // order per customer.
-import { TENANT, waitFor, type Harness } from '../helpers/harness';
+import { TENANT, waitFor, type Harness } from '../../testkit/harness';
 import { agentReply, startChannelHarness } from '../channel/channel-helpers';
 
 describe('Graph simulator faults', () => {
@@ -38,7 +38,7 @@ describe('Graph simulator faults', () => {
       const mine = all.filter((x) => x.startsWith(customer)).map((x) => x.split(':')[1]);
       expect(mine).toEqual([...mine].sort());
     }
-    const status = await h.services.channel!.status(TENANT.id);
+    const status = await h.channel.status(TENANT.id);
     expect(status.queued).toBe(0);
   }, 30_000);
 });

@@ -4,7 +4,7 @@
 // is back: ready again by itself, everything acknowledged before is relayed exactly once,
 // Meta's retry of the refused webhook is stored and relayed once, agents' replies go out.
 import request from 'supertest';
-import { PG_URL, waitFor, type Harness } from '../helpers/harness';
+import { PG_URL, waitFor, type Harness } from '../../testkit/harness';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { agentReply, customer, postMeta, signed, startChannelHarness, webhookRows } from '../channel/channel-helpers';
 

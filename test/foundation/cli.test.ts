@@ -1,7 +1,7 @@
 // The operator CLI against a real SQLite file; token commands validate against the Graph simulator.
 import { runCli } from '../../src/cli';
 import type { CliIO } from '../../src/cli';
-import { tempDatabase, TempDb, TENANT, TEST_KEY, makeToken } from '../helpers/harness';
+import { tempDatabase, TempDb, TENANT, TEST_KEY, makeToken } from '../../testkit/harness';
 import { startGraphSimulator, GraphSim } from '../../src/sandbox/graph';
 
 function io(stdin = '') {

@@ -3,7 +3,7 @@
 // can fail becomes the GiosgError kind the relay acts on, and the API token never shows.
 import { startGiosgSimulator, type GiosgSim } from '../../src/sandbox/giosg';
 import { GiosgClient, GiosgError } from '../../src/giosg/client';
-import { TENANT } from '../helpers/harness';
+import { TENANT } from '../../testkit/harness';
 
 describe('GiosgClient.umiSendMessage (lean transport)', () => {
   let sim: GiosgSim;

@@ -3,7 +3,7 @@ import express from 'express';
 import { buildServices } from '../../src/services';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/log';
-import { testConfig, tempDatabase, TempDb, LogCapture } from '../helpers/harness';
+import { testConfig, tempDatabase, TempDb, LogCapture } from '../../testkit/harness';
 import type { Services } from '../../src/services';
 
 describe('HTTP foundation', () => {

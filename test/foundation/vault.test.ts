@@ -1,18 +1,33 @@
 // The vault on both engines: CAS promotion, rollback, audit, encryption at rest.
 import fs from 'node:fs';
-import { engines, tempDatabase, TempDb, TENANT, makeToken, TEST_KEY } from '../helpers/harness';
+import { engines, tempDatabase, TempDb, TENANT, makeToken, TEST_KEY } from '../../testkit/harness';
 import { openStore, Store } from '../../src/store/db';
 import { migrateToLatest } from '../../src/store/migrations';
 import { TokenRepo } from '../../src/store/token-repo';
 import { TenantRepo } from '../../src/store/tenant-repo';
 import { SecretBox, DecryptionError, fingerprint } from '../../src/vault/crypto';
-import { TokenVault, Validator } from '../../src/vault/token-vault';
+import { TokenVault } from '../../src/vault/token-vault';
+import type { TokenValidation, ValidationResult } from '../../src/vault/validation-types';
 import { TenantService } from '../../src/vault/tenants';
 import { ManualClock } from '../../src/clock';
 import { ChannelEventBus } from '../../src/events';
 
 const facts = { expiresAt: null, tokenType: 'SYSTEM_USER', verifiedName: 'Acme', displayPhoneNumber: '+358' };
-const okValidator: Validator = async () => ({ ok: true, facts });
+const PASS: ValidationResult = { ok: true, facts: { ...facts, scopes: [] }, warnings: [] };
+const fail = (code: 'expired' | 'wrong_app'): ValidationResult => ({ ok: false, diagnosis: { code, step: 3, params: {} }, retryable: false });
+
+/**
+ * The vault's logic without Meta: each test says what Meta would answer. The real
+ * validation against the Graph simulator is covered in test/validation/.
+ */
+class ScriptedValidation implements TokenValidation {
+  verdict: ValidationResult = PASS;
+  readonly asked: string[] = [];
+  async validate(_tenantId: string, token: string): Promise<ValidationResult> {
+    this.asked.push(token);
+    return this.verdict;
+  }
+}
 
 describe.each(engines)('token vault on %s', (engine) => {
   let db: TempDb;
@@ -20,6 +35,7 @@ describe.each(engines)('token vault on %s', (engine) => {
   let vault: TokenVault;
   let clock: ManualClock;
   let events: ChannelEventBus;
+  let validation: ScriptedValidation;
 
   beforeEach(async () => {
     db = await tempDatabase(engine);
@@ -27,7 +43,8 @@ describe.each(engines)('token vault on %s', (engine) => {
     await migrateToLatest(store.db, store.engine);
     clock = new ManualClock();
     events = new ChannelEventBus();
-    vault = new TokenVault(new TokenRepo(store.db, store.engine), new SecretBox([TEST_KEY]), clock, events);
+    validation = new ScriptedValidation();
+    vault = new TokenVault({ repo: new TokenRepo(store.db, store.engine), box: new SecretBox([TEST_KEY]), clock, validation, events });
   });
   afterEach(async () => {
     await store.close();
@@ -84,7 +101,7 @@ describe.each(engines)('token vault on %s', (engine) => {
     const candidates = await Promise.all(Array.from({ length: 8 }, () => validatedPending(makeToken())));
     // Separate vault instances, as separate processes would be.
     const results = await Promise.all(
-      candidates.map((id) => new TokenVault(new TokenRepo(store.db, store.engine), new SecretBox([TEST_KEY]), clock).promote('t1', id, base, `p${id}`)),
+      candidates.map((id) => new TokenVault({ repo: new TokenRepo(store.db, store.engine), box: new SecretBox([TEST_KEY]), clock, validation }).promote('t1', id, base, `p${id}`)),
     );
     const winners = results.filter((r) => r.ok);
     expect(winners).toHaveLength(1);
@@ -100,8 +117,10 @@ describe.each(engines)('token vault on %s', (engine) => {
     await vault.promote('t1', ida, null, 'x');
     const idb = await validatedPending(makeToken());
     await vault.promote('t1', idb, ida, 'x');
-    const r = await vault.rollback('t1', 'ops', okValidator);
+    const r = await vault.rollback('t1', 'ops');
     expect(r.ok).toBe(true);
+    // The previous token was checked again before it came back.
+    expect(validation.asked).toEqual([a]);
     const cur = await vault.current('t1');
     expect(cur?.token).toBe(a);
     expect(cur?.versionId).not.toBe(ida);
@@ -115,9 +134,12 @@ describe.each(engines)('token vault on %s', (engine) => {
     await vault.promote('t1', ida, null, 'x');
     const idb = await validatedPending(makeToken());
     await vault.promote('t1', idb, ida, 'x');
-    const r = await vault.rollback('t1', 'ops', async () => ({ ok: false, reason: 'expired' }));
-    expect(r).toEqual({ ok: false, reason: 'invalid', detail: 'expired' });
+    validation.verdict = fail('expired');
+    const before = (await vault.versions('t1')).filter((v) => v.stage !== 'rejected');
+    const r = await vault.rollback('t1', 'ops');
+    expect(r).toEqual({ ok: false, reason: 'invalid', diagnosis: { code: 'expired', step: 3, params: {} } });
     expect((await vault.current('t1'))?.versionId).toBe(idb);
+    expect((await vault.versions('t1')).filter((v) => v.stage !== 'rejected')).toEqual(before);
   });
 
   it('rollback without a previous version says so', async () => {
@@ -125,9 +147,10 @@ describe.each(engines)('token vault on %s', (engine) => {
   });
 
   it('submit validates, then promotes; a rejected token never becomes current', async () => {
-    const good = await vault.submit('t1', makeToken(), 'admin', 'link', okValidator);
+    const good = await vault.submit('t1', makeToken(), 'admin', 'link');
     expect(good.ok).toBe(true);
-    const bad = await vault.submit('t1', makeToken(), 'admin', 'link', async () => ({ ok: false, reason: 'wrong_app' }));
+    validation.verdict = fail('wrong_app');
+    const bad = await vault.submit('t1', makeToken(), 'admin', 'link');
     expect(bad).toMatchObject({ ok: false, reason: 'wrong_app' });
     expect((await vault.current('t1'))?.versionId).toBe(good.ok && good.versionId);
     expect((await vault.versions('t1')).find((v) => v.id === bad.versionId)?.stage).toBe('rejected');
@@ -135,7 +158,7 @@ describe.each(engines)('token vault on %s', (engine) => {
 
   it('writes an audit row for every stage change, never the token', async () => {
     const token = makeToken();
-    await vault.submit('t1', token, 'admin:42', 'link', okValidator, { link: 'abcd1234' });
+    await vault.submit('t1', token, 'admin:42', 'link', { detail: { link: 'abcd1234' } });
     const trail = await vault.audit('t1');
     expect(trail.map((r) => r.action).reverse()).toEqual(['token.received', 'token.validated', 'token.promoted']);
     expect(trail.every((r) => r.actor === 'admin:42' && r.tenant_id === 't1')).toBe(true);
@@ -148,10 +171,10 @@ describe.each(engines)('token vault on %s', (engine) => {
     events.on('token.changed', (e) => {
       seen.push(e.versionId!);
     });
-    const id = await vault.submit('t1', makeToken(), 'a', 'x', okValidator);
+    const id = await vault.submit('t1', makeToken(), 'a', 'x');
     const first = vault.current('t1');
     expect(vault.current('t1')).toBe(first);
-    const id2 = await vault.submit('t1', makeToken(), 'a', 'x', okValidator);
+    const id2 = await vault.submit('t1', makeToken(), 'a', 'x');
     expect(vault.current('t1')).not.toBe(first);
     await new Promise((r) => setImmediate(r));
     expect(seen).toEqual([id.ok && id.versionId, id2.ok && id2.versionId]);
@@ -166,9 +189,9 @@ describe.each(engines)('token vault on %s', (engine) => {
 
   it('a wrong encryption key fails loudly and changes nothing', async () => {
     const token = makeToken();
-    await vault.submit('t1', token, 'a', 'x', okValidator);
+    await vault.submit('t1', token, 'a', 'x');
     const before = await vault.versions('t1');
-    const wrong = new TokenVault(new TokenRepo(store.db, store.engine), new SecretBox([Buffer.alloc(32, 9)]), clock);
+    const wrong = new TokenVault({ repo: new TokenRepo(store.db, store.engine), box: new SecretBox([Buffer.alloc(32, 9)]), clock, validation });
     await expect(wrong.current('t1')).rejects.toThrow(DecryptionError);
     await expect(wrong.rollback('t1', 'x')).resolves.toEqual({ ok: false, reason: 'no_previous' });
     expect(await vault.versions('t1')).toEqual(before);
@@ -178,8 +201,8 @@ describe.each(engines)('token vault on %s', (engine) => {
   it('keeps tokens per tenant apart', async () => {
     const a = makeToken();
     const b = makeToken();
-    await vault.submit('t1', a, 'x', 'x', okValidator);
-    await vault.submit('t2', b, 'x', 'x', okValidator);
+    await vault.submit('t1', a, 'x', 'x');
+    await vault.submit('t2', b, 'x', 'x');
     expect((await vault.current('t1'))?.token).toBe(a);
     expect((await vault.current('t2'))?.token).toBe(b);
   });
@@ -213,8 +236,8 @@ describe.each(engines)('token vault on %s', (engine) => {
   if (engine === 'sqlite') {
     it('the raw database file and WAL never contain the token bytes', async () => {
       const tokens = [makeToken(), makeToken(), makeToken()];
-      for (const t of tokens) await vault.submit('t1', t, 'x', 'x', okValidator);
-      await vault.rollback('t1', 'x', okValidator);
+      for (const t of tokens) await vault.submit('t1', t, 'x', 'x');
+      await vault.rollback('t1', 'x');
       const tenants = new TenantService(new TenantRepo(store.db), new SecretBox([TEST_KEY]), clock);
       await tenants.add({ ...TENANT });
       const file = db.file!;

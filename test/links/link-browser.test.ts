@@ -3,14 +3,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { startHarness, makeToken, TENANT, type Harness } from '../helpers/harness';
-import { issueLink } from './link-client';
+import { startHarness, makeToken, TENANT, type Harness } from '../../testkit/harness';
+import { issueLink } from '../../testkit/link-client';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '..', 'artifacts');
 const haveChromium = fs.existsSync(CHROMIUM);
 if (!haveChromium) {
-  // eslint-disable-next-line no-console
+   
   console.warn(`SKIPPED browser test: ${CHROMIUM} not found (apt-get install -y chromium)`);
 }
 const maybe = haveChromium ? describe : describe.skip;

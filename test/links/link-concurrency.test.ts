@@ -1,8 +1,8 @@
 // Any number of concurrent POSTs on one link: exactly one token becomes current, on both
 // engines. Each racer carries its own valid token, so a wrong winner would be visible.
-import { engines, startHarness, makeToken, TENANT, type Harness } from '../helpers/harness';
+import { engines, startHarness, makeToken, TENANT, type Harness } from '../../testkit/harness';
 import { hashLinkId } from '../../src/links/link-id';
-import { issueLink, open, submit, text } from './link-client';
+import { issueLink, open, submit, text } from '../../testkit/link-client';
 
 const RACERS = 8;
 

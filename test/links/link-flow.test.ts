@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import { ManualClock } from '../../src/clock';
 import { hashLinkId } from '../../src/links/link-id';
-import { startHarness, makeToken, TENANT, type Harness } from '../helpers/harness';
-import { issueLink, open, submit, openAndSubmit, text } from './link-client';
+import { startHarness, makeToken, TENANT, type Harness } from '../../testkit/harness';
+import { issueLink, open, submit, openAndSubmit, text } from '../../testkit/link-client';
 
 const SCOPES = ['whatsapp_business_management', 'whatsapp_business_messaging'];
 
@@ -236,9 +236,9 @@ describe('one-time link', () => {
     h = await startHarness({ config: {} });
     // A dedicated app with a tiny limit, mounted on the same services.
     const { createApp } = await import('../../src/http/app');
-    const { installLinks } = await import('../../src/links/install');
+    const { buildLinks } = await import('../../src/links/install');
     const http = await import('node:http');
-    const app = createApp(h.services, [installLinks(h.services, { limits: { postPerWindow: 2, getPerWindow: 3 } })]);
+    const app = createApp(h.services, [buildLinks(h.services, { limits: { postPerWindow: 2, getPerWindow: 3 } }).routes]);
     const server = http.createServer(app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as any).port}`;

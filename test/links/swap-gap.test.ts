@@ -4,9 +4,9 @@
 // accepted by the Graph simulator) in test/artifacts/swap-gap-<engine>.json; nothing asserts on time.
 import fs from 'node:fs';
 import path from 'node:path';
-import { engines, startHarness, makeToken, waitFor, TENANT, type Harness } from '../helpers/harness';
+import { engines, startHarness, makeToken, waitFor, TENANT, type Harness } from '../../testkit/harness';
 import { tokenFingerprint } from '../../src/sandbox/fingerprint';
-import { issueLink, open, submit } from './link-client';
+import { issueLink, open, submit } from '../../testkit/link-client';
 
 const ARTIFACTS = path.resolve(__dirname, '..', 'artifacts');
 const CUSTOMER = '358401234567';
@@ -22,10 +22,10 @@ describe.each(engines)('hot swap with held replies on %s', (engine) => {
 
     h.graph.expireToken(h.token);
     await reply('held 1');
-    await waitFor(async () => (await h.services.channel!.status(TENANT.id)).paused, 'channel paused by the expired token');
+    await waitFor(async () => (await h.channel.status(TENANT.id)).paused, 'channel paused by the expired token');
     await reply('held 2');
     await reply('held 3');
-    await waitFor(async () => (await h.services.channel!.status(TENANT.id)).queued === 3, 'three replies held');
+    await waitFor(async () => (await h.channel.status(TENANT.id)).queued === 3, 'three replies held');
     expect(h.graph.sent).toHaveLength(0);
 
     const token = makeToken();
@@ -46,7 +46,7 @@ describe.each(engines)('hot swap with held replies on %s', (engine) => {
       ['held 3', CUSTOMER, fp],
     ]);
     const status = await waitFor(async () => {
-      const st = await h.services.channel!.status(TENANT.id);
+      const st = await h.channel.status(TENANT.id);
       return !st.paused && st.queued === 0 ? st : null;
     }, 'channel resumed and drained');
     expect(status.paused).toBe(false);
@@ -57,7 +57,7 @@ describe.each(engines)('hot swap with held replies on %s', (engine) => {
     const gap = { postToFirstHeldReplyMs: h.graph.sent[0].at - postedAt, postToPageMs: answeredAt - postedAt, postToLastHeldReplyMs: h.graph.sent[2].at - postedAt, engine, measuredAt: new Date().toISOString() };
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     fs.writeFileSync(path.join(ARTIFACTS, `swap-gap-${engine}.json`), `${JSON.stringify(gap, null, 2)}\n`);
-    // eslint-disable-next-line no-console
+     
     console.log(`swap gap (${engine}): POST → first held reply accepted by the Graph simulator ${gap.postToFirstHeldReplyMs} ms (page answered after ${gap.postToPageMs} ms)`);
     expect(h.logs.text()).not.toContain(token);
   });

@@ -2,7 +2,7 @@
 // against the real app: arbitrary and mutated bodies never get a 5xx, and only an
 // accepted event leaves a row (bot: giosg_events; replies: outbox, as many as it says).
 import fc from 'fast-check';
-import { startHarness, TENANT, type Harness } from '../helpers/harness';
+import { startHarness, TENANT, type Harness } from '../../testkit/harness';
 import { countRows, junkBodyOf, mutatedOf } from './edge-helpers';
 
 describe('giosg webhook edges (property)', () => {

@@ -2,9 +2,9 @@
 // arbitrary form fields and bodies, with and without the CSRF cookie. Never a 5xx, and
 // the vault's current token never changes unless a working token was submitted.
 import fc from 'fast-check';
-import { startHarness, type Harness, TENANT } from '../helpers/harness';
+import { startHarness, type Harness, TENANT } from '../../testkit/harness';
 import { countRows } from './edge-helpers';
-import { issueLink, open } from '../links/link-client';
+import { issueLink, open } from '../../testkit/link-client';
 
 describe('link form edge (property)', () => {
   let h: Harness;

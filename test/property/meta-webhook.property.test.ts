@@ -1,10 +1,10 @@
-// Meta webhooks at the edge, over real HTTP, on both receivers: the lean node:http path
-// (the server's listener) and the Express route (supertest against the app). Whatever the
+// Meta webhooks at the edge, over real HTTP, through the one handler (the server's
+// listener), once over a real port and once through supertest's own server. Whatever the
 // body, the answer is never a 5xx; a row is stored exactly when the answer is 200, and
 // 200 comes exactly when the body is signed and validateWebhook accepts it.
 import fc from 'fast-check';
 import request from 'supertest';
-import { startHarness, TENANT, type Harness } from '../helpers/harness';
+import { startHarness, TENANT, type Harness } from '../../testkit/harness';
 import { signPayload } from '../../src/sandbox/graph';
 import { validateWebhook } from '../../src/meta/webhook-schemas';
 import { countRows, junkBodyOf, mutatedOf } from './edge-helpers';
@@ -28,9 +28,9 @@ describe('Meta webhook edge (property)', () => {
       },
     ],
     [
-      'Express route (supertest)',
+      'production listener (supertest)',
       () => async (body, headers, tenant = TENANT.id) => {
-        const res = await request(h.app).post(`/webhooks/meta/${encodeURIComponent(tenant)}`).set({ 'content-type': 'application/json', ...headers }).send(body);
+        const res = await request(h.composed.handler).post(`/webhooks/meta/${encodeURIComponent(tenant)}`).set({ 'content-type': 'application/json', ...headers }).send(body);
         return res.status;
       },
     ],

@@ -7,7 +7,7 @@ import axios, { type AxiosInstance } from 'axios';
 import { startSandbox, type Sandbox } from '../../src/sandbox/boot';
 import { DEMO } from '../../src/sandbox/demo-tenant';
 import { createLogger } from '../../src/log';
-import { engines, LogCapture, tempDatabase, testConfig, waitFor, type TempDb } from '../helpers/harness';
+import { engines, LogCapture, tempDatabase, testConfig, waitFor, type TempDb } from '../../testkit/harness';
 
 interface Started {
   sb: Sandbox;

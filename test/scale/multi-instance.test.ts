@@ -8,15 +8,16 @@ import { startGraphSimulator, GraphSim, signPayload } from '../../src/sandbox/gr
 import { startGiosgSimulator, GiosgSim } from '../../src/sandbox/giosg';
 import { tokenFingerprint } from '../../src/sandbox/fingerprint';
 import { openStore, Store } from '../../src/store/db';
-import { ChannelStateRepo } from '../../src/store/channel-state-repo';
+import { CircuitStateRepo } from '../../src/store/circuit-state-repo';
 import { TokenRepo } from '../../src/store/token-repo';
 import { SecretBox } from '../../src/vault/crypto';
+import { refusingValidation } from '../helpers/validation';
 import { TokenVault } from '../../src/vault/token-vault';
 import { systemClock } from '../../src/clock';
-import { PG_URL, TENANT, TEST_KEY, makeToken, tempDatabase, TempDb, waitFor } from '../helpers/harness';
-import { builtServerAvailable, childEnv, ChildService, startChild } from '../helpers/child-service';
+import { PG_URL, TENANT, TEST_KEY, makeToken, tempDatabase, TempDb, waitFor } from '../../testkit/harness';
+import { builtServerAvailable, childEnv, ChildService, startChild } from '../../testkit/child-service';
 import { InstanceProxy, startInstanceProxy } from './instance-proxy';
-import { open as openLinkForm, submit as submitLinkForm, text } from '../links/link-client';
+import { open as openLinkForm, submit as submitLinkForm, text } from '../../testkit/link-client';
 
 if (!PG_URL) console.warn('TEST_DATABASE_URL is not set: test/scale/multi-instance.test.ts (three instances on PostgreSQL) is skipped');
 else if (!builtServerAvailable()) console.warn('dist/src/main.js is missing (npm run build): test/scale/multi-instance.test.ts is skipped');
@@ -51,7 +52,7 @@ scaleDescribe('three instances on one PostgreSQL', () => {
   let giosg: GiosgSim;
   let db: TempDb;
   let store: Store;
-  let state: ChannelStateRepo;
+  let state: CircuitStateRepo;
   let vault: TokenVault;
   let token: string;
   const inst: Instance[] = [];
@@ -103,8 +104,8 @@ scaleDescribe('three instances on one PostgreSQL', () => {
     }
     giosg.addUmiChannel({ id: TENANT.giosgUmiChannelId, reply_webhook_url: `${inst[0].child.url}/webhooks/giosg/${TENANT.id}/replies?secret=${TENANT.giosgWebhookSecret}` });
     store = openStore(db.url);
-    state = new ChannelStateRepo(store.db);
-    vault = new TokenVault(new TokenRepo(store.db, 'postgres'), new SecretBox([TEST_KEY]), systemClock);
+    state = new CircuitStateRepo(store.db);
+    vault = new TokenVault({ repo: new TokenRepo(store.db, 'postgres'), box: new SecretBox([TEST_KEY]), clock: systemClock, validation: refusingValidation });
   }, 90_000);
 
   afterAll(async () => {

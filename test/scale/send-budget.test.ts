@@ -4,8 +4,8 @@
 import { openStore, Store } from '../../src/store/db';
 import { migrateToLatest } from '../../src/store/migrations';
 import { SendBudgetRepo } from '../../src/store/send-budget-repo';
-import { SharedBudgetLimiter } from '../../src/outbox/shared-rate-limiter';
-import { PG_URL, tempDatabase, TempDb } from '../helpers/harness';
+import { SharedBudgetLimiter } from '../../src/channel/outbound/shared-rate-limiter';
+import { PG_URL, tempDatabase, TempDb } from '../../testkit/harness';
 
 if (!PG_URL) console.warn('TEST_DATABASE_URL is not set: test/scale/send-budget.test.ts is skipped (it needs PostgreSQL)');
 const pgDescribe = PG_URL ? describe : describe.skip;

@@ -2,10 +2,11 @@
 // through the one-second poll when the LISTEN connection is lost (the listener reconnects
 // and re-reads the vault). "Another instance" here is a second vault on the same database.
 import pg from 'pg';
-import { startHarness, Harness, PG_URL, TEST_KEY, makeToken, waitFor } from '../helpers/harness';
+import { startHarness, Harness, PG_URL, TEST_KEY, makeToken, waitFor } from '../../testkit/harness';
 import { openStore, Store } from '../../src/store/db';
 import { TokenRepo } from '../../src/store/token-repo';
 import { SecretBox } from '../../src/vault/crypto';
+import { refusingValidation } from '../helpers/validation';
 import { TokenVault } from '../../src/vault/token-vault';
 import { systemClock } from '../../src/clock';
 import type { SwapWatcher } from '../../src/vault/swap-watcher';
@@ -21,14 +22,14 @@ pgDescribe('swap watcher across instances (PostgreSQL)', () => {
   beforeAll(async () => {
     h = await startHarness({ engine: 'postgres', workers: true });
     other = openStore(h.db.url);
-    otherVault = new TokenVault(new TokenRepo(other.db, 'postgres'), new SecretBox([TEST_KEY]), systemClock);
+    otherVault = new TokenVault({ repo: new TokenRepo(other.db, 'postgres'), box: new SecretBox([TEST_KEY]), clock: systemClock, validation: refusingValidation });
   });
   afterAll(async () => {
     await other?.close();
     await h?.stop();
   });
 
-  const watcher = () => h.services.workers.find((w) => w.name === 'swap-watcher') as SwapWatcher;
+  const watcher = () => h.composed.workers.find((w) => w.name === 'swap-watcher') as SwapWatcher;
   const listenerPid = () => ((watcher() as unknown as { listener?: { processID?: number } }).listener?.processID ?? null);
 
   async function swapElsewhere(): Promise<{ token: string; promotedAt: number }> {

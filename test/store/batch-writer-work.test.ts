@@ -1,12 +1,12 @@
 // The group commit reports how long it held the event loop (stats.busyMs): the processor's
-// share under ingest depends on it (src/outbox/ingest-pressure.ts). Waiting for another
+// share under ingest depends on it (src/channel/ingest-pressure.ts). Waiting for another
 // transaction on the connection to end is not work and must not count, or a busy processor
 // would make the receiver look saturated and be deferred by it.
 import { sql } from 'kysely';
 import { openStore, type Store } from '../../src/store/db';
 import { migrateToLatest } from '../../src/store/migrations';
 import { WebhookBatchWriter, countWebhookEvents } from '../../src/store/webhook-batch-writer';
-import { tempDatabase, type TempDb } from '../helpers/harness';
+import { tempDatabase, type TempDb } from '../../testkit/harness';
 
 describe('WebhookBatchWriter work accounting', () => {
   let db: TempDb;

@@ -3,8 +3,8 @@
 import { openStore, type Store } from '../../src/store/db';
 import { migrateToLatest } from '../../src/store/migrations';
 import { OutboxRepo } from '../../src/store/outbox-repo';
-import { AcceptedBatch, GATHER_MS } from '../../src/outbox/accepted-batch';
-import { engines, tempDatabase, TENANT, type TempDb } from '../helpers/harness';
+import { AcceptedBatch, GATHER_MS } from '../../src/channel/outbound/accepted-batch';
+import { engines, tempDatabase, TENANT, type TempDb } from '../../testkit/harness';
 
 describe.each(engines)('OutboxRepo.markAcceptedMany (%s)', (engine) => {
   let db: TempDb;

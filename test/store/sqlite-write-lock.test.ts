@@ -7,7 +7,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { openStore, type Store } from '../../src/store/db';
 import { migrateToLatest } from '../../src/store/migrations';
 import { WebhookBatchWriter, countWebhookEvents } from '../../src/store/webhook-batch-writer';
-import { tempDatabase, type TempDb } from '../helpers/harness';
+import { tempDatabase, type TempDb } from '../../testkit/harness';
 
 /** The event loop's longest pause while it runs: SQLite's busy handler would sleep the whole thread. */
 function watchLoopGaps(): { stop(): void; longestGapMs(): number } {

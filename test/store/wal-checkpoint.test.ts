@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
 import { openStore, type Store } from '../../src/store/db';
 import { migrateToLatest } from '../../src/store/migrations';
-import { tempDatabase, waitFor, type TempDb } from '../helpers/harness';
+import { tempDatabase, waitFor, type TempDb } from '../../testkit/harness';
 
 const autoCheckpointPages = (s: Store) => Number(s.sqliteDb!.pragma('wal_autocheckpoint', { simple: true }));
 const walBytes = (file: string) => (fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0);

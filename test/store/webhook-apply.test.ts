@@ -7,7 +7,7 @@ import { OutboxRepo } from '../../src/store/outbox-repo';
 import { WebhookApplyRepo, type ApplyItem, type StatusUpdate } from '../../src/store/webhook-apply-repo';
 import type { NewInbound } from '../../src/store/inbound-repo';
 import { WebhookBatchWriter } from '../../src/store/webhook-batch-writer';
-import { engines, tempDatabase, TENANT, type TempDb } from '../helpers/harness';
+import { engines, tempDatabase, TENANT, type TempDb } from '../../testkit/harness';
 
 describe.each(engines)('WebhookApplyRepo (%s)', (engine) => {
   let db: TempDb;

@@ -1,9 +1,9 @@
 // Every diagnosis of the validation pipeline, against the Graph simulator over real HTTP:
-// the typed verdict from s.validator, then the same token through the link form.
-import { startHarness, makeToken, TENANT, type Harness } from '../helpers/harness';
+// the typed verdict from s.validation, then the same token through the link form.
+import { startHarness, makeToken, TENANT, type Harness } from '../../testkit/harness';
 import { describeDiagnosis, describeWarning } from '../../src/vault/validation-messages';
 import type { DiagnosisCode, ValidationResult } from '../../src/vault/validation-types';
-import { issueLink, openAndSubmit, text } from '../links/link-client';
+import { issueLink, openAndSubmit, text } from '../../testkit/link-client';
 
 const BOTH = ['whatsapp_business_management', 'whatsapp_business_messaging'];
 type Spec = Parameters<Harness['graph']['addToken']>[0];
@@ -77,7 +77,7 @@ describe('validation diagnoses', () => {
   test.each(cases)('$name → $code', async (c) => {
     const token = c.token(h);
     await c.setup?.(h);
-    const verdict = await h.services.validator!.validate(TENANT.id, token);
+    const verdict = await h.services.validation.validate(TENANT.id, token);
     expect(verdict.ok).toBe(false);
     const bad = verdict as Extract<ValidationResult, { ok: false }>;
     expect(bad.diagnosis.code).toBe(c.code);
@@ -101,7 +101,7 @@ describe('validation diagnoses', () => {
 
   test('a user token is accepted with a warning pointing at system users', async () => {
     const token = craft(h, { type: 'USER' });
-    const verdict = await h.services.validator!.validate(TENANT.id, token);
+    const verdict = await h.services.validation.validate(TENANT.id, token);
     expect(verdict).toMatchObject({ ok: true, facts: { tokenType: 'USER', expiresAt: null }, warnings: [{ code: 'user_token', step: 3 }] });
     const link = await issueLink(h);
     const page = await openAndSubmit(h, link.path, token);
@@ -114,7 +114,7 @@ describe('validation diagnoses', () => {
   test('an expiring token is accepted with a warning that shows the date and the "Never" step', async () => {
     const expiresAt = Date.UTC(2031, 1, 3, 10, 30) / 1000;
     const token = craft(h, { expiresAt });
-    const verdict = await h.services.validator!.validate(TENANT.id, token);
+    const verdict = await h.services.validation.validate(TENANT.id, token);
     expect(verdict).toMatchObject({ ok: true, facts: { expiresAt: expiresAt * 1000 }, warnings: [{ code: 'expires', step: 4 }] });
     const w = (verdict as any).warnings[0];
     expect(describeWarning(w, 'en')).toContain('3 February 2031 at 10:30 UTC');
@@ -134,7 +134,7 @@ describe('validation diagnoses', () => {
 
   test('a good token passes with the phone facts from the probe, and the probe carried appsecret_proof', async () => {
     const token = craft(h);
-    const verdict = await h.services.validator!.validate(TENANT.id, token);
+    const verdict = await h.services.validation.validate(TENANT.id, token);
     expect(verdict).toEqual({ ok: true, facts: { tokenType: 'SYSTEM_USER', expiresAt: null, scopes: BOTH, verifiedName: 'Acme Oy', displayPhoneNumber: '+358 40 1234567' }, warnings: [] });
     // The simulator requires appsecret_proof; passing the probe proves it was sent.
     expect(h.graph.requests.some((r) => r.path === `/v25.0/${TENANT.phoneNumberId}`)).toBe(true);
@@ -142,7 +142,7 @@ describe('validation diagnoses', () => {
 
   test('unknown tenant → a diagnosis, no Meta call', async () => {
     const before = h.graph.requests.length;
-    const verdict = await h.services.validator!.validate('nope', craft(h));
+    const verdict = await h.services.validation.validate('nope', craft(h));
     expect(verdict).toMatchObject({ ok: false, diagnosis: { code: 'unknown_tenant' } });
     expect(h.graph.requests.length).toBe(before);
   });

@@ -1,7 +1,7 @@
 // rollbackToken: the previous token comes back only after it validates again.
-import { startHarness, makeToken, TENANT, type Harness } from '../helpers/harness';
+import { startHarness, makeToken, TENANT, type Harness } from '../../testkit/harness';
 import { rollbackToken } from '../../src/vault/swap';
-import { issueLink, openAndSubmit } from '../links/link-client';
+import { issueLink, openAndSubmit } from '../../testkit/link-client';
 
 describe('rollbackToken', () => {
   let h: Harness;

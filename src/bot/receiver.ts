@@ -9,10 +9,10 @@
 import type { Express, Request, Response } from 'express';
 import type { Services } from '../services';
 import { HttpError } from '../http/errors';
-import { giosgWebhookGate } from './webhook-gate';
-import { giosgChatEventEnvelope, giosgChatMessage, type StoredBotEvent } from './bot-event-schema';
-import { scrubTokens } from './bot-token-scrub';
-import type { BotInbox } from '../bot/inbox';
+import { giosgWebhookGate } from '../http/giosg-webhook-gate';
+import { giosgChatEventEnvelope, giosgChatMessage, type StoredBotEvent } from '../giosg/bot-event-schema';
+import { scrubTokens } from './token-scrub';
+import type { BotInbox } from './inbox';
 
 export function giosgBotRoutes(app: Express, s: Services, inbox: BotInbox): void {
   const counted = (result: string) => s.metrics.webhooks.inc({ source: 'giosg_bot', result });

@@ -5,7 +5,7 @@
 // written), and saves commits: at a 1,000/s drain one commit per send was a tenth of the
 // event loop; one per event-loop turn still made ~6,000 commits of 1.6 rows for 10,000
 // sends (bench/README.md).
-import type { OutboxRepo } from '../store/outbox-repo';
+import type { OutboxRepo } from '../../store/outbox-repo';
 
 /** How long the first acceptance of a batch waits for company. */
 export const GATHER_MS = 5;

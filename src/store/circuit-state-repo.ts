@@ -3,17 +3,17 @@
 import type { Kysely } from 'kysely';
 import type { ChannelStateTable, Database } from './schema';
 
-export type ChannelStateRow = ChannelStateTable;
+export type CircuitStateRow = ChannelStateTable;
 
-export class ChannelStateRepo {
+export class CircuitStateRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async get(tenantId: string): Promise<ChannelStateRow | null> {
+  async get(tenantId: string): Promise<CircuitStateRow | null> {
     const r = await this.db.selectFrom('channel_state').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
     return r ?? null;
   }
 
-  async pausedTenants(): Promise<ChannelStateRow[]> {
+  async pausedTenants(): Promise<CircuitStateRow[]> {
     return this.db.selectFrom('channel_state').selectAll().where('paused', '=', 1).execute();
   }
 

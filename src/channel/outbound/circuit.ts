@@ -2,12 +2,12 @@
 // sending; replies stay queued. Resume: close the circuit and mark where the held backlog
 // ends; the incident resolves once that backlog is out. State lives in the database so
 // every instance agrees; the in-memory set only spares the senders a query per send.
-import type { Services } from '../services';
-import type { IncidentRepo, IncidentRow } from '../store/incident-repo';
-import type { ChannelStateRepo } from '../store/channel-state-repo';
-import type { OutboxRepo } from '../store/outbox-repo';
-import type { IncidentEvent } from '../events';
-import type { ChannelTuning } from '../config';
+import type { Services } from '../../services';
+import type { IncidentRepo, IncidentRow } from '../../store/incident-repo';
+import type { CircuitStateRepo } from '../../store/circuit-state-repo';
+import type { OutboxRepo } from '../../store/outbox-repo';
+import type { IncidentEvent } from '../../events';
+import type { ChannelTuning } from '../../config';
 
 /** Incident kinds that pause the channel. account_update comes from Meta's webhook, the rest from sends. */
 export const PAUSING_KINDS = ['token', 'permission', 'account', 'account_update'];
@@ -25,7 +25,7 @@ export class ChannelCircuit {
   constructor(
     private readonly s: Services,
     private readonly incidents: IncidentRepo,
-    private readonly state: ChannelStateRepo,
+    private readonly state: CircuitStateRepo,
     private readonly outbox: OutboxRepo,
     private readonly tuning: ChannelTuning,
     private readonly kickSender: () => void,

@@ -7,23 +7,25 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pg from 'pg';
-import type { Config } from '../../src/config';
-import { compose } from '../../src/compose';
-import { requestHandler } from '../../src/http/server';
-import { createLogger } from '../../src/log';
-import type { Clock } from '../../src/clock';
-import type { Services } from '../../src/services';
-import type { Tenant } from '../../src/vault/tenants';
+import type { Config } from '../src/config';
+import { compose, type Composed } from '../src/compose';
+import type { ChannelControl } from '../src/channel/channel-types';
+import type { BotRuntime } from '../src/bot/install';
+import type { LinkIssuer } from '../src/links/link-types';
+import { createLogger } from '../src/log';
+import type { Clock } from '../src/clock';
+import type { Services } from '../src/services';
+import type { Tenant } from '../src/vault/tenants';
 import type { Express } from 'express';
-import { startGraphSimulator, GraphSim } from '../../src/sandbox/graph';
-import { startGiosgSimulator, GiosgSim } from '../../src/sandbox/giosg';
+import { startGraphSimulator, GraphSim } from '../src/sandbox/graph';
+import { startGiosgSimulator, GiosgSim } from '../src/sandbox/giosg';
 
 export const PG_URL = process.env.TEST_DATABASE_URL;
 export const engines: Array<'sqlite' | 'postgres'> = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 if (!PG_URL && !(global as any).__pgSkipAnnounced) {
   (global as any).__pgSkipAnnounced = true;
   // Visible on purpose: a laptop without PostgreSQL still passes, but says what it skipped.
-  // eslint-disable-next-line no-console
+   
   console.warn('TEST_DATABASE_URL is not set: PostgreSQL variants of the store tests are skipped');
 }
 
@@ -97,6 +99,8 @@ export function testConfig(over: Partial<Config> = {}): Config {
     tokenHealthIntervalMs: 3_600_000,
     defaultLocale: 'en',
     logLevel: 'debug',
+    cliLogLevel: 'warn',
+    operator: 'tester',
     ...over,
   };
 }
@@ -117,6 +121,12 @@ export interface Harness {
   graph: GraphSim;
   giosg: GiosgSim;
   services: Services;
+  /** Every composed feature, as production builds them. */
+  composed: Composed;
+  channel: ChannelControl;
+  /** The bot (tests drive its sweeps directly). */
+  bot: BotRuntime;
+  links: LinkIssuer;
   app: Express;
   /** Base URL of our service */
   url: string;
@@ -163,7 +173,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     giosgBaseUrl: giosg.url,
     ...o.config,
   });
-  let composed;
+  let composed: Composed;
   try {
     composed = await compose(config, { logger: createLogger('debug', logs), clock: o.clock });
   } catch (err) {
@@ -176,7 +186,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   }
   const { services, app } = composed;
   // The production listener: the lean webhook path in front of the Express app.
-  server.on('request', requestHandler(app, services));
+  server.on('request', composed.handler);
   const tenant = await services.tenants.add({ ...TENANT });
   giosg.addUmiChannel({ id: TENANT.giosgUmiChannelId, reply_webhook_url: `${url}/webhooks/giosg/${TENANT.id}/replies?secret=${TENANT.giosgWebhookSecret}` });
   giosg.setBotWebhook(`${url}/webhooks/giosg/${TENANT.id}?secret=${TENANT.giosgWebhookSecret}`);
@@ -194,6 +204,10 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     graph,
     giosg,
     services,
+    composed,
+    channel: composed.channel.control,
+    bot: composed.bot.runtime,
+    links: composed.links.issuer,
     app,
     url,
     tenant,
@@ -203,10 +217,10 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     startWorkers() {
       if (started) return;
       started = true;
-      for (const w of services.workers) w.start();
+      for (const w of composed.workers) w.start();
     },
     async stop() {
-      await Promise.allSettled(services.workers.map((w) => w.stop()));
+      await Promise.allSettled(composed.workers.map((w) => w.stop()));
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await services.store.close();

@@ -1,13 +1,13 @@
 // ChannelControl for the bot, links and playground: a snapshot of one tenant's channel
 // and a way to wake the sender.
 import type { ChannelControl, ChannelStatus } from './channel-types';
-import type { ChannelStateRepo } from '../store/channel-state-repo';
+import type { CircuitStateRepo } from '../store/circuit-state-repo';
 import type { IncidentRepo } from '../store/incident-repo';
 import type { OutboxRepo } from '../store/outbox-repo';
 
 export class ChannelControlImpl implements ChannelControl {
   constructor(
-    private readonly state: ChannelStateRepo,
+    private readonly state: CircuitStateRepo,
     private readonly incidents: IncidentRepo,
     private readonly outbox: OutboxRepo,
     private readonly kickSender: () => void,

@@ -5,9 +5,9 @@
 // swallowed: the turn fails and the inbox retries it.
 import { BotAdapter, TurnContext } from 'botbuilder';
 import type { Activity, ConversationReference, ResourceResponse } from 'botbuilder';
-import { MAX_CHAT_MESSAGE, type GiosgClient } from './client';
+import { MAX_CHAT_MESSAGE, type GiosgClient } from '../giosg/client';
 import { activityFromEvent, buttonsOf, splitText, tenantOfChannel } from './adapter-activity';
-import type { StoredBotEvent } from './bot-event-schema';
+import type { StoredBotEvent } from '../giosg/bot-event-schema';
 import type { Tenant } from '../vault/tenants';
 
 export interface GiosgAdapterDeps {

@@ -1,40 +1,53 @@
-// Installs the WhatsApp channel: Meta webhook receiver and processor, inbound relay to
-// giosg, giosg reply receiver, the outbox sender with its circuit and probe. Returns the
-// routes; the workers go into s.workers and start with the service.
+// Builds the WhatsApp channel: inbound (Meta webhook intake, processor, relay to giosg) and
+// outbound (giosg reply receiver, outbox sender with its limiters, circuit and probe).
+// Returns its parts; compose.ts mounts the routes and starts the workers.
 import type { Express } from 'express';
-import type { Services, Worker } from '../services';
+import type { Services } from '../services';
+import type { Worker } from '../worker';
 import type { RouteModule } from '../http/app';
 import { WebhookRepo } from '../store/webhook-repo';
 import { InboundRepo } from '../store/inbound-repo';
 import { OutboxRepo } from '../store/outbox-repo';
 import { IncidentRepo } from '../store/incident-repo';
-import { ChannelStateRepo } from '../store/channel-state-repo';
-import { ChannelStatusRepo } from '../store/channel-status-repo';
+import { CircuitStateRepo } from '../store/circuit-state-repo';
+import { DeliveryStatusRepo } from '../store/delivery-status-repo';
 import { SendBudgetRepo } from '../store/send-budget-repo';
-import { metaWebhookRoutes } from '../meta/webhook-routes';
-import { WebhookProcessor } from '../meta/webhook-processor';
+import { metaWebhookVerifyRoute } from './inbound/webhook-verify-route';
+import { metaWebhookIntake, type WebhookIntake } from './inbound/webhook-intake';
+import { WebhookBatchWriter } from '../store/webhook-batch-writer';
+import type { ChannelControl } from './channel-types';
+import { WebhookProcessor } from './inbound/webhook-processor';
 import { WebhookApplyRepo } from '../store/webhook-apply-repo';
-import { RelayWorker } from '../giosg/relay-worker';
-import { giosgReplyRoutes } from '../giosg/reply-receiver';
-import { replyFailureNotice } from '../giosg/reply-failure-notice';
+import { RelayWorker } from './inbound/relay-worker';
+import { giosgReplyRoutes } from './outbound/reply-receiver';
+import { replyFailureNotice } from './outbound/reply-failure-notice';
 import { channelTuning } from './tuning';
 import { PollingLoop } from './polling-loop';
 import { IngestPressure } from './ingest-pressure';
-import { ChannelCircuit } from './circuit';
-import { OutboxSender } from './sender';
-import { ChannelProber } from './prober';
-import { PhoneRateLimiters } from './rate-limiters';
+import { ChannelCircuit } from './outbound/circuit';
+import { OutboxSender } from './outbound/sender';
+import { ChannelProber } from './outbound/prober';
+import { PhoneRateLimiters } from './outbound/rate-limiters';
 import { ChannelControlImpl } from './channel-control';
 
-export function installChannel(s: Services): RouteModule {
+export interface ChannelFeature {
+  /** What the bot and the playground may ask of the channel. */
+  control: ChannelControl;
+  /** POST /webhooks/meta/:tenant on bare node:http, in front of Express (http/server.ts). */
+  intake: WebhookIntake;
+  routes: RouteModule;
+  workers: Worker[];
+}
+
+export function buildChannel(s: Services): ChannelFeature {
   const tuning = channelTuning(s.config);
   const db = s.store.db;
   const webhooks = new WebhookRepo(db);
   const inbound = new InboundRepo(db, s.store.engine);
   const outbox = new OutboxRepo(db, s.store.engine);
   const incidents = new IncidentRepo(db);
-  const state = new ChannelStateRepo(db);
-  const statuses = new ChannelStatusRepo();
+  const state = new CircuitStateRepo(db);
+  const statuses = new DeliveryStatusRepo();
   // On PostgreSQL several instances may send for one number: they share its budget in the database.
   const limiters = new PhoneRateLimiters(
     s.config.sendRatePerSecond,
@@ -43,8 +56,9 @@ export function installChannel(s: Services): RouteModule {
       : undefined,
   );
 
-  let senderLoop: PollingLoop | undefined;
-  const kickSender = () => senderLoop?.kick();
+  // The loop is created after the sender it drives; until then nothing can need a kick.
+  const loopRef: { sender?: PollingLoop } = {};
+  const kickSender = () => loopRef.sender?.kick();
   const circuit = new ChannelCircuit(s, incidents, state, outbox, tuning, kickSender);
   const sender = new OutboxSender(s, outbox, statuses, state, circuit, limiters, tuning);
   // Acknowledging Meta's webhooks comes first; processing and relaying step aside while they arrive.
@@ -52,7 +66,8 @@ export function installChannel(s: Services): RouteModule {
   const relay = new RelayWorker(s, inbound, tuning, pressure);
   const prober = new ChannelProber(s, state, circuit, tuning);
 
-  senderLoop = new PollingLoop('outbox-sender', tuning.pollMs, () => sender.tick(), s.logger);
+  const senderLoop = new PollingLoop('outbox-sender', tuning.pollMs, () => sender.tick(), s.logger);
+  loopRef.sender = senderLoop;
   sender.onSendDone = kickSender;
   const relayLoop = new PollingLoop('inbound-relay', tuning.pollMs, () => relay.tick(), s.logger);
   const processor = new WebhookProcessor(s, {
@@ -99,9 +114,7 @@ export function installChannel(s: Services): RouteModule {
       await Promise.allSettled([sender.releaseOwned(), relay.releaseOwned()]);
     },
   };
-  s.workers.push(worker);
-
-  s.channel = new ChannelControlImpl(state, incidents, outbox, kickSender);
+  const control = new ChannelControlImpl(state, incidents, outbox, kickSender);
   s.events.on('token.changed', async (e) => {
     // A new token cannot undo Meta cutting the account off; only ACCOUNT_RECONNECTED does.
     await circuit.resume(e.tenantId, 'token changed', 'account_update');
@@ -113,8 +126,10 @@ export function installChannel(s: Services): RouteModule {
   });
   s.events.on('message.failed', replyFailureNotice(s));
 
-  return (app: Express, svc: Services) => {
-    metaWebhookRoutes(app, svc, webhooks, () => processorLoop.kick());
-    giosgReplyRoutes(app, svc, outbox, (tenantId) => svc.events.emit('outbox.enqueued', { tenantId }));
+  const intake = metaWebhookIntake({ s, writer: new WebhookBatchWriter(s.store), onStored: (workMs) => s.events.emit('webhook.stored', { workMs }) });
+  const routes = (app: Express) => {
+    metaWebhookVerifyRoute(app, s.tenants);
+    giosgReplyRoutes(app, s, outbox, (tenantId) => s.events.emit('outbox.enqueued', { tenantId }));
   };
+  return { control, intake, routes, workers: [worker] };
 }

@@ -2,8 +2,8 @@
 // the body is read (401), then JSON parsing (400 / 413). Counted per source and outcome.
 import express, { Request, RequestHandler, Response, NextFunction } from 'express';
 import type { Services } from '../services';
-import { HttpError } from '../http/errors';
-import { webhookSecretMatches } from './reply-auth';
+import { HttpError } from './errors';
+import { webhookSecretMatches } from '../giosg/reply-auth';
 
 export function giosgWebhookGate(s: Services, counted: (result: string) => void): RequestHandler[] {
   const json = express.json({ type: () => true, limit: '256kb' });

@@ -12,17 +12,17 @@
 // (or at once on SQLite restart) it is sent again, so that customer gets it twice. The
 // window is a single send's round trip plus one local write (shared by the sends that
 // finished within 5 ms of each other, accepted-batch.ts).
-import type { Services } from '../services';
-import type { OutboxRepo, OutboxRow } from '../store/outbox-repo';
-import type { ChannelStatusRepo } from '../store/channel-status-repo';
-import type { ChannelStateRepo } from '../store/channel-state-repo';
-import type { ChannelTuning } from '../config';
-import type { Tenant } from '../vault/tenants';
-import { GraphError } from '../meta/graph-errors';
-import { TOKEN_FIXABLE, PAUSING_CLASSES } from '../meta/error-classes';
+import type { Services } from '../../services';
+import type { OutboxRepo, OutboxRow } from '../../store/outbox-repo';
+import type { DeliveryStatusRepo } from '../../store/delivery-status-repo';
+import type { CircuitStateRepo } from '../../store/circuit-state-repo';
+import type { ChannelTuning } from '../../config';
+import type { Tenant } from '../../vault/tenants';
+import { GraphError } from '../../meta/graph-errors';
+import { TOKEN_FIXABLE, PAUSING_CLASSES } from '../../meta/error-classes';
 import { ChannelCircuit } from './circuit';
 import { PhoneRateLimiters } from './rate-limiters';
-import { backoffMs } from './backoff';
+import { backoffMs } from '../backoff';
 import { AcceptedBatch } from './accepted-batch';
 
 class ChannelPausedSkip extends Error {}
@@ -54,8 +54,8 @@ export class OutboxSender {
   constructor(
     private readonly s: Services,
     private readonly outbox: OutboxRepo,
-    private readonly statuses: ChannelStatusRepo,
-    private readonly state: ChannelStateRepo,
+    private readonly statuses: DeliveryStatusRepo,
+    private readonly state: CircuitStateRepo,
     private readonly circuit: ChannelCircuit,
     private readonly limiters: PhoneRateLimiters,
     private readonly tuning: ChannelTuning,

@@ -1,8 +1,8 @@
 // Translation between giosg chat messages and Bot Framework activities. The tenant rides
 // in channelId (`giosg:<tenant>`), the conversation is the giosg chat, the user the sender.
 import type { Activity, ConversationReference } from 'botbuilder';
-import type { ButtonAction } from './client';
-import type { StoredBotEvent } from './bot-event-schema';
+import type { ButtonAction } from '../giosg/client';
+import type { StoredBotEvent } from '../giosg/bot-event-schema';
 
 export const CHANNEL_PREFIX = 'giosg:';
 

@@ -3,16 +3,16 @@
 // something, or another instance swapped the token — sending resumes by itself.
 // An account cut-off reported by Meta's webhook (account_update) is not probed: only
 // Meta's ACCOUNT_RECONNECTED clears it, since the phone number stays readable meanwhile.
-import type { Services } from '../services';
-import type { ChannelStateRepo } from '../store/channel-state-repo';
-import type { ChannelTuning } from '../config';
+import type { Services } from '../../services';
+import type { CircuitStateRepo } from '../../store/circuit-state-repo';
+import type { ChannelTuning } from '../../config';
 import type { ChannelCircuit } from './circuit';
-import { GraphError } from '../meta/graph-errors';
+import { GraphError } from '../../meta/graph-errors';
 
 export class ChannelProber {
   constructor(
     private readonly s: Services,
-    private readonly state: ChannelStateRepo,
+    private readonly state: CircuitStateRepo,
     private readonly circuit: ChannelCircuit,
     private readonly tuning: ChannelTuning,
   ) {}

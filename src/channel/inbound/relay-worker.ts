@@ -2,12 +2,12 @@
 // wa_id). Claims take only each customer's oldest unrelayed message, so message N+1 never
 // reaches giosg before N. Failures are retried with backoff and jitter, forever: a
 // customer message is never dropped. Relaying does not depend on the outbox circuit.
-import type { Services } from '../services';
-import type { InboundRepo, InboundRow } from '../store/inbound-repo';
-import type { ChannelTuning } from '../config';
-import { backoffMs } from '../outbox/backoff';
-import { GiosgError } from './client';
-import { relayRate, type IngestPressure } from '../outbox/ingest-pressure';
+import type { Services } from '../../services';
+import type { InboundRepo, InboundRow } from '../../store/inbound-repo';
+import type { ChannelTuning } from '../../config';
+import { backoffMs } from '../backoff';
+import { GiosgError } from '../../giosg/client';
+import { relayRate, type IngestPressure } from '../ingest-pressure';
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** While webhooks keep arriving, a tick starts about this much of a second's relay rate at once. */
@@ -21,7 +21,7 @@ export class RelayWorker {
     private readonly s: Services,
     private readonly repo: InboundRepo,
     private readonly tuning: ChannelTuning,
-    /** While webhooks keep arriving, relaying is paced (outbox/ingest-pressure.ts). */
+    /** While webhooks keep arriving, relaying is paced (channel/ingest-pressure.ts). */
     private readonly pressure: IngestPressure,
   ) {}
 

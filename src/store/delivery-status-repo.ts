@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema';
 
-export class ChannelStatusRepo {
+export class DeliveryStatusRepo {
   /** Statuses that arrived before the send recorded its wamid. */
   async forStatusId(db: Kysely<Database>, tenantId: string, statusId: string) {
     return db

@@ -1,7 +1,7 @@
 // A background loop that runs `tick` again at once while it finds work, otherwise after
 // an idle pause; kick() wakes it early. stop() waits for the running tick to finish.
 import type { Logger } from '../log';
-import type { Worker } from '../services';
+import type { Worker } from '../worker';
 
 export class PollingLoop implements Worker {
   private timer: NodeJS.Timeout | undefined;

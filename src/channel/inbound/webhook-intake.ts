@@ -1,17 +1,18 @@
-// POST /webhooks/meta/:tenant on bare node:http, in front of Express (the way bolt-js keeps
-// an HTTPReceiver beside its ExpressReceiver). Same answers as the Express route in
-// webhook-routes.ts, in the same order: 404 unknown tenant, 401 missing/bad signature
-// (before any parsing), 413 over 3 MB, 400 malformed JSON, 422 with the field's path, and
-// 200 only after the row is committed (group commit, see store/webhook-batch-writer.ts).
-// Anything this path does not recognise exactly is left to Express (returns false).
+// POST /webhooks/meta/:tenant, the one handler of Meta's webhooks: on bare node:http in
+// front of Express (the way bolt-js keeps an HTTPReceiver beside its ExpressReceiver),
+// because Express costs several times the CPU per request on the loop that acknowledges
+// them (bench/README.md). Answers in this order: 404 unknown tenant, 401 missing/bad
+// signature (before any parsing), 413 over 3 MB, 400 malformed JSON, 422 with the field's
+// path, and 200 only after the row is committed (group commit, store/webhook-batch-writer.ts).
+// Anything else (the GET handshake, other paths) is left to Express (returns false).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Services } from '../services';
-import type { WebhookBatchWriter } from '../store/webhook-batch-writer';
-import { verifySignature } from './webhook-signature';
-import { validateWebhook } from './webhook-schemas';
-import { MAX_WEBHOOK_BYTES } from './webhook-routes';
-import { errorBody, fixedAnswer, sendFast } from './webhook-fast-response';
-import type { Tenant } from '../vault/tenants';
+import type { Services } from '../../services';
+import type { WebhookBatchWriter } from '../../store/webhook-batch-writer';
+import { verifySignature } from '../../meta/webhook-signature';
+import { validateWebhook } from '../../meta/webhook-schemas';
+import { MAX_WEBHOOK_BYTES } from '../../meta/limits';
+import { errorBody, fixedAnswer, sendFast } from './webhook-answers';
+import type { Tenant } from '../../vault/tenants';
 
 const PREFIX = '/webhooks/meta/';
 const ROUTE = '/webhooks/meta/:tenant';
@@ -20,7 +21,7 @@ const STORE_FAILURE_LOG_EVERY_MS = 5_000;
 
 type Result = 'accepted' | 'unknown_tenant' | 'signature' | 'malformed_json' | 'schema' | 'too_large' | 'store_failed';
 
-export interface FastPathDeps {
+export interface IntakeDeps {
   s: Services;
   writer: WebhookBatchWriter;
   /**
@@ -30,7 +31,8 @@ export interface FastPathDeps {
   onStored(workMs: number): void;
 }
 
-export type FastHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+/** Answers the request and returns true when it is ours; false leaves it to Express. */
+export type WebhookIntake = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /** Tenant id from the URL when it is exactly our route; undefined hands the request to Express. */
 export function fastRouteTenant(method: string | undefined, url: string | undefined): string | undefined {
@@ -48,7 +50,7 @@ export function fastRouteTenant(method: string | undefined, url: string | undefi
   }
 }
 
-export function metaWebhookFastPath(d: FastPathDeps): FastHandler {
+export function metaWebhookIntake(d: IntakeDeps): WebhookIntake {
   const { s, writer } = d;
   const counters = new Map<Result, { inc(): void }>();
   const count = (r: Result) => {

@@ -1,9 +1,9 @@
 // Tells the agent, in the giosg chat where they wrote it, that a reply could not be
 // delivered (Meta refused that one message). One localized line, posted as the bot user.
-import type { Services } from '../services';
-import type { ChannelEvents } from '../events';
-import { translator } from '../i18n';
-import { GiosgError } from './client';
+import type { Services } from '../../services';
+import type { ChannelEvents } from '../../events';
+import { translator } from '../../i18n';
+import { GiosgError } from '../../giosg/client';
 
 export function replyFailureNotice(s: Services) {
   return async (e: ChannelEvents['message.failed']): Promise<void> => {

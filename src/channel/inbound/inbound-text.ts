@@ -1,7 +1,7 @@
 // Turns one WhatsApp message into the text an agent sees in giosg. Media is not
 // downloaded (out of scope): the agent gets the caption and a line naming the media type.
 import type { TFunction } from 'i18next';
-import type { InboundMessage } from './webhook-schemas';
+import type { InboundMessage } from '../../meta/webhook-schemas';
 
 const MEDIA = ['image', 'video', 'audio', 'document', 'sticker'] as const;
 

@@ -5,15 +5,15 @@
 // redoes the whole batch; every insert is deduplicated, so redoing it (or two instances
 // doing it) is harmless. Side effects that leave the database (incident events, pausing)
 // run after the commit and are themselves idempotent.
-import type { Services } from '../services';
-import type { WebhookRepo, WebhookEventRow } from '../store/webhook-repo';
-import type { WebhookApplyRepo, ApplyItem, ApplyResult } from '../store/webhook-apply-repo';
-import type { ChannelCircuit } from '../outbox/circuit';
-import type { Tenant } from '../vault/tenants';
-import { classifyMetaError, PAUSING_CLASSES, TOKEN_FIXABLE } from './error-classes';
+import type { Services } from '../../services';
+import type { WebhookRepo, WebhookEventRow } from '../../store/webhook-repo';
+import type { WebhookApplyRepo, ApplyItem, ApplyResult } from '../../store/webhook-apply-repo';
+import type { ChannelCircuit } from '../outbound/circuit';
+import type { Tenant } from '../../vault/tenants';
+import { classifyMetaError, PAUSING_CLASSES, TOKEN_FIXABLE } from '../../meta/error-classes';
 import { planWebhook, WebhookPlan } from './webhook-plan';
-import { isDatabaseUnavailable } from '../store/db-errors';
-import type { IngestPressure } from '../outbox/ingest-pressure';
+import { isDatabaseUnavailable } from '../../store/db-errors';
+import type { IngestPressure } from '../ingest-pressure';
 
 /** account_update events that cut the channel off (DESIGN.md section 4). */
 export const CUTOFF_EVENTS = new Set(['PARTNER_APP_UNINSTALLED', 'DISABLED_UPDATE', 'ACCOUNT_DELETED', 'ACCOUNT_OFFBOARDED']);
@@ -30,7 +30,7 @@ export interface ProcessorDeps {
   circuit: ChannelCircuit;
   kickRelay(): void;
   kickSender(): void;
-  /** While webhooks keep arriving, processing steps aside between batches (outbox/ingest-pressure.ts). */
+  /** While webhooks keep arriving, processing steps aside between batches (channel/ingest-pressure.ts). */
   pressure: IngestPressure;
 }
 

@@ -5,7 +5,14 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { TENANT, TEST_KEY } from './harness';
 
-export const MAIN = path.resolve(__dirname, '../../dist/src/main.js');
+// From the repository root: this file runs from testkit/ under jest and from dist/testkit/ in the bench.
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return dir;
+}
+
+export const MAIN = path.join(repoRoot(), 'dist/src/main.js');
 export const builtServerAvailable = () => fs.existsSync(MAIN);
 
 export interface ChildService {

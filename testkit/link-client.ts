@@ -1,6 +1,6 @@
 // A tiny browser stand-in for the link tests: real HTTP, keeps the CSRF cookie per link
 // and reads the hidden field from the form, as a phone browser would.
-import type { Harness } from '../helpers/harness';
+import type { Harness } from './harness';
 
 export interface Page {
   status: number;
@@ -11,7 +11,7 @@ export interface Page {
 }
 
 export async function issueLink(h: Harness, locale = 'en', adminUserId = 'admin-7', chatId = 'chat-42'): Promise<{ url: string; path: string; id: string; expiresAt: number }> {
-  const link = await h.services.links!.issue({ tenantId: h.tenant.id, adminUserId, chatId, locale });
+  const link = await h.links.issue({ tenantId: h.tenant.id, adminUserId, chatId, locale });
   const path = new URL(link.url).pathname;
   return { ...link, path, id: path.split('/').pop()! };
 }

@@ -2,7 +2,7 @@
 // default), shared by every tenant row sent from this process. With a shared budget
 // (PostgreSQL, several instances) the limit holds across all instances together; without
 // one (SQLite, a single process) an in-process sliding window is enough.
-import type { SendBudgetRepo } from '../store/send-budget-repo';
+import type { SendBudgetRepo } from '../../store/send-budget-repo';
 import type { SendScheduler } from './permit-queue';
 import { SharedBudgetLimiter } from './shared-rate-limiter';
 import { SlidingWindowLimiter } from './sliding-window-limiter';

@@ -10,12 +10,12 @@
 // carries no sender type; giosg only sends that form for agent replies, so it is sent.
 import { randomUUID } from 'node:crypto';
 import type { Express, Request, Response } from 'express';
-import type { Services } from '../services';
-import type { OutboxRepo } from '../store/outbox-repo';
-import { HttpError } from '../http/errors';
-import { umiReplyWebhook } from './assumed-shapes';
-import { giosgWebhookGate } from './webhook-gate';
-import { splitForWhatsApp } from '../meta/limits';
+import type { Services } from '../../services';
+import type { OutboxRepo } from '../../store/outbox-repo';
+import { HttpError } from '../../http/errors';
+import { umiReplyWebhook } from '../../giosg/assumed-shapes';
+import { giosgWebhookGate } from '../../http/giosg-webhook-gate';
+import { splitForWhatsApp } from './split-text';
 
 const AGENT_SENDER_TYPES = new Set(['user', 'agent']);
 const WA_ID = /^\d{5,20}$/;

@@ -3,7 +3,7 @@
 // time, so N instances together stay within SEND_RATE_PER_SECOND whatever N is and
 // without knowing N. Grants lapse when their window ends: a grant kept over into the next
 // second would let that second exceed the limit.
-import type { SendBudgetRepo } from '../store/send-budget-repo';
+import type { SendBudgetRepo } from '../../store/send-budget-repo';
 import { PermitQueue } from './permit-queue';
 
 const ERROR_PAUSE_MS = 250;

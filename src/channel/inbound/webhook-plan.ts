@@ -1,11 +1,11 @@
 // Reads one stored Meta webhook into the rows it should produce, without touching the
 // database: customer messages to relay, delivery statuses to record, account events.
 // Pure, so the processor can validate a whole batch before opening one transaction for it.
-import type { Tenant } from '../vault/tenants';
-import type { NewInbound } from '../store/inbound-repo';
-import type { StatusUpdate } from '../store/webhook-apply-repo';
-import { translator } from '../i18n';
-import { validateWebhook, MessagesValue } from './webhook-schemas';
+import type { Tenant } from '../../vault/tenants';
+import type { NewInbound } from '../../store/inbound-repo';
+import type { StatusUpdate } from '../../store/webhook-apply-repo';
+import { translator } from '../../i18n';
+import { validateWebhook, MessagesValue } from '../../meta/webhook-schemas';
 import { inboundText } from './inbound-text';
 
 export interface StatusPlan extends StatusUpdate {

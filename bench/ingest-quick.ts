@@ -31,13 +31,11 @@ async function main() {
   await waitFor(() => h.graph.sent.length >= N, 'drain', 600_000, 50);
   const drainS = (h.graph.sent[N - 1].at - start) / 1000;
   const drain = { messages: N, recipients: 500, seconds: drainS, perSecond: N / drainS, sendRateLimit: h.services.config.sendRatePerSecond };
-   
   console.log(JSON.stringify({ ingest, drain }, null, 2));
   await h.stop();
 }
 
 main().catch((err) => {
-   
   console.error(err);
   process.exit(1);
 });

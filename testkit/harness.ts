@@ -25,7 +25,6 @@ export const engines: Array<'sqlite' | 'postgres'> = PG_URL ? ['sqlite', 'postgr
 if (!PG_URL && !(global as any).__pgSkipAnnounced) {
   (global as any).__pgSkipAnnounced = true;
   // Visible on purpose: a laptop without PostgreSQL still passes, but says what it skipped.
-   
   console.warn('TEST_DATABASE_URL is not set: PostgreSQL variants of the store tests are skipped');
 }
 
@@ -127,6 +126,8 @@ export interface Harness {
   /** The bot (tests drive its sweeps directly). */
   bot: BotRuntime;
   links: LinkIssuer;
+  /** Resolves when the channel's workers have nothing due (see ChannelFeature.idle). */
+  idle(): Promise<void>;
   app: Express;
   /** Base URL of our service */
   url: string;
@@ -208,6 +209,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     channel: composed.channel.control,
     bot: composed.bot.runtime,
     links: composed.links.issuer,
+    idle: () => composed.channel.idle(),
     app,
     url,
     tenant,

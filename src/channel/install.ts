@@ -37,6 +37,12 @@ export interface ChannelFeature {
   intake: WebhookIntake;
   routes: RouteModule;
   workers: Worker[];
+  /**
+   * Resolves once processing, relay and sending have nothing due: two passes in a row in
+   * which each loop found no work and no send was in flight. Tests wait on it instead of
+   * sleeping before asserting that nothing more happened.
+   */
+  idle(): Promise<void>;
 }
 
 export function buildChannel(s: Services): ChannelFeature {
@@ -131,5 +137,12 @@ export function buildChannel(s: Services): ChannelFeature {
     metaWebhookVerifyRoute(app, s.tenants);
     giosgReplyRoutes(app, s, outbox, (tenantId) => s.events.emit('outbox.enqueued', { tenantId }));
   };
-  return { control, intake, routes, workers: [worker] };
+  const idle = async () => {
+    for (let pass = 0; pass < 2; pass++) {
+      await starting;
+      for (const loop of [processorLoop, relayLoop, senderLoop]) await loop.whenIdle();
+      await sender.drain();
+    }
+  };
+  return { control, intake, routes, workers: [worker], idle };
 }

@@ -8,6 +8,7 @@ export class PollingLoop implements Worker {
   private running: Promise<void> | undefined;
   private rerun = false;
   private stopped = true;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     readonly name: string,
@@ -31,8 +32,17 @@ export class PollingLoop implements Worker {
     this.schedule(0);
   }
 
+  /** Runs a tick now and resolves after the first one that finds nothing to do (at once when stopped). */
+  whenIdle(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.kick();
+    return idle;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
+    this.idleWaiters.splice(0).forEach((resolve) => resolve());
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
@@ -61,6 +71,7 @@ export class PollingLoop implements Worker {
       this.logger.error({ worker: this.name, err: { name: e?.name, message: e?.message } }, 'worker tick failed');
     }
     if (this.stopped) return;
+    if (!failed && !more && !this.rerun) this.idleWaiters.splice(0).forEach((resolve) => resolve());
     this.schedule(!failed && (more || this.rerun) ? 0 : this.idleMs);
   }
 }

@@ -1,5 +1,5 @@
 // ASSUMPTIONS. giosg has published the UMI register call but not the UMI message intake,
-// the reply webhook body, or a "start a chat as the bot user" call. Until giosg confirms
+// the reply webhook body, a "start a chat as the bot user" call, or the list queries below. Until giosg confirms
 // them, these are the shapes we assume (DESIGN.md section 5). Every assumed path and
 // body lives in this file and nowhere else, so confirming them is a one-file change.
 import { z } from 'zod';
@@ -11,6 +11,27 @@ export const ASSUMED_PATHS = {
   /** Open a new chat owned by the bot user (used to reach the admin team proactively). */
   createBotChat: (userId: string) => `/api/v5/users/${encodeURIComponent(userId)}/chats`,
 };
+
+/**
+ * The client's look before retrying a POST whose answer was lost reads these lists: a
+ * chat's messages newest first (giosg's lists are Django REST framework's, which take
+ * `ordering`), and a chat's outgoing invitations (GET on the collection it POSTs to).
+ */
+export const ASSUMED_QUERIES = {
+  newestMessagesFirst: 'ordering=-created_at&page_size=20',
+};
+
+const id = z.union([z.string(), z.number()]).transform(String);
+
+export const messageList = z.object({
+  results: z.array(
+    z.object({ id, sender_id: z.union([z.string(), z.number()]).transform(String).nullish(), message: z.string().nullish(), created_at: z.string().optional() }).passthrough(),
+  ),
+});
+
+export const invitationList = z.object({
+  results: z.array(z.object({ id, invited_team_id: z.union([z.string(), z.number()]).transform(String) }).passthrough()),
+});
 
 export const umiIntakeRequest = z.object({
   thread_id: z.string(),

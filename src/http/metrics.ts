@@ -46,6 +46,12 @@ export class Metrics {
     labelNames: ['source'],
     registers: [this.registry],
   });
+  readonly tokenRollbacks = new Counter({
+    name: 'token_rollbacks_total',
+    help: 'Rollback attempts (bot and CLI) by outcome: done, or why it was refused',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
   readonly linkSubmissions = new Counter({
     name: 'link_submissions_total',
     help: 'One-time link submissions by outcome',

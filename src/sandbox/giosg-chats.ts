@@ -1,5 +1,6 @@
 // Chat routes of the bot user: open a chat, read it, post into it (≤ 2000 chars, buttons as
-// attachments), list its messages (paginated like every giosg list), invite a team.
+// attachments), list its messages (paginated like every giosg list, newest first with
+// ordering=-created_at), invite a team and list the chat's invitations.
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -91,6 +92,7 @@ export function chatsRouter(state: GiosgState): Router {
     const chat = withChat(req, res);
     if (!chat) return;
     const all = state.timeline.filter((m) => m.chat_id === chat.id);
+    if (req.query.ordering === '-created_at') all.reverse();
     const size = Math.min(Math.max(Number(req.query.page_size) || DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
     const page = Math.max(Number(req.query.page) || 1, 1);
     const link = (p: number) =>
@@ -102,18 +104,21 @@ export function chatsRouter(state: GiosgState): Router {
     });
   });
 
+  r.get('/:chatId/outgoing_chat_invitations', (req: Request<ChatParams>, res) => {
+    const chat = withChat(req, res);
+    if (!chat) return;
+    res.json({ next: null, previous: null, results: chat.invitations });
+  });
+
   r.post('/:chatId/outgoing_chat_invitations', (req: Request<ChatParams>, res) => {
     const chat = withChat(req, res);
     if (!chat) return;
     const b = parseDrf(inviteBody, req.body, res);
     if (!b) return;
     chat.invitedTeams.push(b.invited_team_id);
-    res.status(201).json({
-      id: randomUUID(),
-      chat_id: chat.id,
-      invited_team_id: b.invited_team_id,
-      created_at: new Date().toISOString(),
-    });
+    const invitation = { id: randomUUID(), chat_id: chat.id, invited_team_id: b.invited_team_id, created_at: new Date().toISOString() };
+    chat.invitations.push(invitation);
+    res.status(201).json(invitation);
   });
 
   return r;

@@ -23,6 +23,24 @@ export function answerStatus(res: Response, status: number, retryAfterSec: numbe
   res.status(status).json({ detail: DETAIL[status] ?? 'Simulated failure.' });
 }
 
+/** After the route did its work, the answer is lost (see GiosgSim.loseNextAnswers). */
+export function loseAnswers(state: GiosgState) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const how = req.method === 'POST' ? state.takeLostAnswer() : undefined;
+    if (how === undefined) return next();
+    const json = res.json.bind(res);
+    res.json = ((_body: unknown) => {
+      if (how === 'drop') {
+        req.socket.destroy();
+        return res;
+      }
+      res.status(how);
+      return json({ detail: DETAIL[how] ?? 'Simulated failure.' });
+    }) as Response['json'];
+    next();
+  };
+}
+
 export function giosgFaults(state: GiosgState) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const injected = state.takeFailure();

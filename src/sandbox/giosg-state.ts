@@ -19,6 +19,7 @@ export class GiosgState {
   retryAfterSec = 1;
   botWebhook: string | undefined;
   private failures: { remaining: number; status: number } | undefined;
+  private lostAnswers: { remaining: number; how: 'drop' | number } | undefined;
   /** UMI intake dedupe by channel + external_message_id: a scan of umiMessages per request made the simulator, not our service, the bottleneck under load. */
   private readonly umiByExternalId = new Map<string, UmiMessage>();
 
@@ -36,6 +37,7 @@ export class GiosgState {
       id: randomUUID(),
       created_at: new Date().toISOString(),
       invitedTeams: [],
+      invitations: [],
       room_id: DEFAULT_ROOM_ID,
       ...extra,
     };
@@ -75,6 +77,17 @@ export class GiosgState {
     return status;
   }
 
+  loseNextAnswers(n: number, how: 'drop' | number): void {
+    this.lostAnswers = n > 0 ? { remaining: n, how } : undefined;
+  }
+
+  takeLostAnswer(): 'drop' | number | undefined {
+    if (!this.lostAnswers) return undefined;
+    const { how } = this.lostAnswers;
+    if (--this.lostAnswers.remaining <= 0) this.lostAnswers = undefined;
+    return how;
+  }
+
   reset(): void {
     for (const list of [
       this.umiChannels,
@@ -92,5 +105,6 @@ export class GiosgState {
     this.retryAfterSec = 1;
     this.botWebhook = undefined;
     this.failures = undefined;
+    this.lostAnswers = undefined;
   }
 }

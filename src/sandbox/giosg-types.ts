@@ -45,6 +45,7 @@ export interface SimChat {
   id: string;
   created_at: string;
   invitedTeams: string[];
+  invitations: { id: string; chat_id: string; invited_team_id: string; created_at: string }[];
   room_id: string;
   /** Set for chats UMI opened for a customer thread. */
   umiChannelId?: string;
@@ -97,6 +98,11 @@ export interface GiosgSim {
   setMode(mode: GiosgMode, opts?: { retryAfterSec?: number }): void;
   /** The next n API requests answer this HTTP status. */
   failNext(n: number, status: number): void;
+  /**
+   * The next n POSTs are carried out, then their answer is lost: the connection drops
+   * ('drop') or a 5xx comes back. What a timeout after giosg did the work looks like.
+   */
+  loseNextAnswers(n: number, how: 'drop' | number): void;
   requests: LoggedRequest[];
   /** Forget channels, chats, messages, requests, faults and the bot webhook. */
   reset(): void;

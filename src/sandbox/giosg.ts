@@ -6,7 +6,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { listenOnLoopback } from './http-server';
 import { requestLog } from './request-log';
 import { GiosgState, DEFAULT_ROOM_ID } from './giosg-state';
-import { giosgFaults } from './giosg-faults';
+import { giosgFaults, loseAnswers } from './giosg-faults';
 import { giosgAuth } from './giosg-auth';
 import { umiRouter } from './giosg-umi';
 import { chatsRouter } from './giosg-chats';
@@ -72,6 +72,7 @@ export async function startGiosgSimulator(o: GiosgSimOptions): Promise<GiosgSim>
       if (opts?.retryAfterSec !== undefined) state.retryAfterSec = opts.retryAfterSec;
     },
     failNext: (n, status) => state.failNext(n, status),
+    loseNextAnswers: (n, how) => state.loseNextAnswers(n, how),
     requests: state.requests,
     reset: () => state.reset(),
   };
@@ -84,6 +85,7 @@ export async function startGiosgSimulator(o: GiosgSimOptions): Promise<GiosgSim>
   app.use(giosgFaults(state));
   app.use(giosgAuth(o.apiToken));
   app.use(express.json({ limit: '1mb' }));
+  app.use(loseAnswers(state));
   app.use('/api/v5/orgs/:org/unified_messaging', umiRouter(state));
   app.use('/api/v5/users/:userId/chats', chatsRouter(state));
   app.use((_req: Request, res: Response) => void res.status(404).json({ detail: 'Not found.' }));

@@ -48,6 +48,7 @@ export async function swapToken(s: Services, r: SwapRequest): Promise<SwapOutcom
  */
 export async function rollbackToken(s: Pick<Services, 'vault' | 'metrics' | 'logger'>, tenantId: string, actor: string): Promise<RollbackOutcome> {
   const outcome = await s.vault.rollback(tenantId, actor);
+  s.metrics.tokenRollbacks.inc({ result: outcome.ok ? 'done' : outcome.reason });
   if (!outcome.ok) {
     s.logger.warn({ tenant: tenantId, actor, reason: outcome.reason, diagnosis: outcome.diagnosis?.code }, 'token rollback refused');
     return outcome;

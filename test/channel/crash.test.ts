@@ -118,7 +118,6 @@ describe('crash safety (kill -9 during a burst)', () => {
     for (const s of graph.sent) counts.set(s.body, (counts.get(s.body) ?? 0) + 1);
     const duplicates = [...counts.values()].filter((n) => n > 1).length;
     expect(duplicates).toBeLessThanOrEqual(CUSTOMERS.length);
-     
     console.log(`crash test: acked webhooks ${ackedInbound.length}, acked replies ${ackedReplies.length}, sent before kill ${sentBeforeRestart}, duplicate sends ${duplicates}`);
     expect(ackedInbound.length).toBeGreaterThan(0);
     expect(ackedReplies.length).toBeGreaterThan(0);

@@ -66,7 +66,7 @@ describe.each(engines)('outbox (%s)', (engine) => {
     const echo = await post(JSON.stringify({ thread_id: A, chat_id: 'chat-1', message: { id: 'm-echo', text: 'customer words', sender_type: 'visitor' } }));
     expect(await echo.json()).toMatchObject({ ignored: 'not_an_agent_message' });
     await waitFor(() => h.graph.sent.length === 1, 'sent');
-    await new Promise((r) => setTimeout(r, 200));
+    await h.idle();
     expect(h.graph.sent.map((m) => m.body)).toEqual(['first']);
     const rows = await outboxRows(h);
     expect(rows).toHaveLength(1);
@@ -136,7 +136,7 @@ describe.each(engines)('outbox (%s)', (engine) => {
 
     const fresh = await promoteNewToken(h);
     await waitFor(() => h.graph.sent.length === 5, 'held sent');
-    await new Promise((r) => setTimeout(r, 200));
+    await h.idle();
     expect(h.graph.sent).toHaveLength(5);
     expect(h.graph.sent.filter((m) => m.to === A).map((m) => m.body)).toEqual(['held 0', 'held 1', 'held 2']);
     expect(h.graph.sent.filter((m) => m.to === B).map((m) => m.body)).toEqual(['held 3', 'held 4']);
@@ -205,7 +205,7 @@ describe.each(engines)('outbox (%s)', (engine) => {
     expect(st).toMatchObject({ paused: true, incidentKind: 'account_update', fixableByToken: false });
     await agentReply(h, A, 'wait for reconnect');
     await promoteNewToken(h);
-    await new Promise((r) => setTimeout(r, 300));
+    await h.idle();
     expect(h.graph.sent).toHaveLength(0);
     await postSigned(h, h.graph.accountUpdate({ wabaId: TENANT.wabaId, event: 'ACCOUNT_RECONNECTED' }));
     await waitFor(() => h.graph.sent.length === 1, 'sent after reconnect');
@@ -233,7 +233,7 @@ describe.each(engines)('outbox pausing error classes (%s)', (engine) => {
     await waitFor(async () => (await h.channel.status(TENANT.id)).paused, 'paused');
     await agentReply(h, A, 'held 2');
     await agentReply(h, B, 'held 3');
-    await new Promise((r) => setTimeout(r, 100));
+    await h.idle();
     const st = await h.channel.status(TENANT.id);
     expect(st).toMatchObject({ paused: true, incidentKind: kind, fixableByToken: fixable, queued: 3 });
     expect(h.graph.sent).toHaveLength(0);

@@ -17,7 +17,6 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '..', 'artifacts');
 const haveChromium = fs.existsSync(CHROMIUM);
 if (!haveChromium) {
-   
   console.warn(`SKIPPED playground walkthrough: ${CHROMIUM} not found (apt-get install -y chromium)`);
 }
 const maybe = haveChromium ? describe : describe.skip;

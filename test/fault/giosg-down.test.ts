@@ -22,7 +22,7 @@ describe('giosg down', () => {
 
     h.giosg.setMode('ok');
     await waitFor(() => h.giosg.umiMessages.length >= texts.length, 'all relayed after recovery', 20_000, 50);
-    await new Promise((r) => setTimeout(r, 300));
+    await h.idle();
     expect(h.giosg.umiMessages.map((m) => m.text).sort()).toEqual([...texts].sort());
     // Per customer, in the order they wrote.
     for (const c of ['358402000000', '358402000001', '358402000002']) {

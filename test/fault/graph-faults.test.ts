@@ -31,7 +31,7 @@ describe('Graph simulator faults', () => {
 
     // The parked request times out on our side (10 s) and is sent again.
     await waitFor(() => h.graph.sent.length >= 6, 'every reply delivered', 25_000, 50);
-    await new Promise((r) => setTimeout(r, 300));
+    await h.idle();
     const all = sent();
     expect([...all].sort()).toEqual(['358401000001:a1', '358401000001:a2', '358401000002:b1', '358401000002:b2', '358401000003:c1', '358401000003:c2']);
     for (const customer of ['358401000001', '358401000002', '358401000003']) {

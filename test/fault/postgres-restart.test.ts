@@ -58,7 +58,7 @@ pgDescribe('PostgreSQL restart', () => {
 
     const expected = [...Array.from({ length: 10 }, (_, i) => `before ${i}`), 'during', ...Array.from({ length: 5 }, (_, i) => `after ${i}`)];
     await waitFor(() => hh.giosg.umiMessages.length >= expected.length, 'every acknowledged message relayed', 20_000, 50);
-    await new Promise((r) => setTimeout(r, 300)); // a duplicate would show up by now
+    await hh.idle(); // a duplicate would have been relayed by now
     expect(h.giosg.umiMessages.map((m) => m.text).sort()).toEqual(expected.sort());
     expect(await webhookRows(h)).toHaveLength(expected.length);
     await waitFor(() => hh.graph.sent.some((m) => m.body === 'reply while away'), 'reply sent after the restart', 20_000, 50);

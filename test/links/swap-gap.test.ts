@@ -51,13 +51,12 @@ describe.each(engines)('hot swap with held replies on %s', (engine) => {
     }, 'channel resumed and drained');
     expect(status.paused).toBe(false);
     // Once each: nothing more goes out later.
-    await new Promise((r) => setTimeout(r, 300));
+    await h.idle();
     expect(h.graph.sent).toHaveLength(3);
 
     const gap = { postToFirstHeldReplyMs: h.graph.sent[0].at - postedAt, postToPageMs: answeredAt - postedAt, postToLastHeldReplyMs: h.graph.sent[2].at - postedAt, engine, measuredAt: new Date().toISOString() };
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     fs.writeFileSync(path.join(ARTIFACTS, `swap-gap-${engine}.json`), `${JSON.stringify(gap, null, 2)}\n`);
-     
     console.log(`swap gap (${engine}): POST → first held reply accepted by the Graph simulator ${gap.postToFirstHeldReplyMs} ms (page answered after ${gap.postToPageMs} ms)`);
     expect(h.logs.text()).not.toContain(token);
   });

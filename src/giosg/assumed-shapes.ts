@@ -63,4 +63,3 @@ export const umiReplyWebhook = z.object({
   channel_id: z.string().optional(),
   message: z.union([replyMessage, z.string()]),
 });
-export type UmiReplyWebhook = z.infer<typeof umiReplyWebhook>;

@@ -12,7 +12,6 @@ export const giosgChatEventEnvelope = z.object({
   resource: z.unknown().optional(),
   app_user_auth: z.unknown().optional(),
 });
-export type GiosgChatEventEnvelope = z.infer<typeof giosgChatEventEnvelope>;
 
 export const giosgChatMessage = z.looseObject({
   id: idish,
@@ -29,7 +28,6 @@ export const giosgChatMessage = z.looseObject({
   /** Not documented by giosg for every payload; used for the admin's language when present. */
   language: z.string().nullish(),
 });
-export type GiosgChatMessage = z.infer<typeof giosgChatMessage>;
 
 /** What the bot keeps of an event until its turn has run (after token scrubbing). */
 export const storedBotEvent = z.object({

@@ -44,7 +44,6 @@ export const messageStatus = z.looseObject({
   recipient_id: z.string().optional(),
   errors: z.array(statusError).optional(),
 });
-export type MessageStatus = z.infer<typeof messageStatus>;
 
 export const messagesValue = z.looseObject({
   messaging_product: z.string().optional(),

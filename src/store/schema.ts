@@ -215,4 +215,3 @@ export interface Database {
   send_budget: SendBudgetTable;
 }
 
-export type Count = ColumnType<number, never, never>;

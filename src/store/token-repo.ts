@@ -259,10 +259,6 @@ export class TokenRepo {
       .execute();
   }
 
-  async recordAudit(tenantId: string, actor: string, action: string, versionId: number | null, detail: Record<string, unknown> | null, at: number) {
-    await audit(this.db, tenantId, actor, action, versionId, detail, at);
-  }
-
   private async byStage(tenantId: string, stage: TokenStage) {
     const row = await this.db
       .selectFrom('token_versions')

@@ -1,11 +1,11 @@
-// The transport of the hot outbound paths: one JSON request on Node's own http/https
-// client with keep-alive agents. Used by the Graph client (the sender makes one request per
-// outgoing message, up to 1,000 a second) and by giosg's UMI intake (the relay makes one per
-// customer message), both on the event loop that acknowledges webhooks. Not axios, not undici. Measured on
+// The one outbound HTTP transport: one JSON request on Node's own http/https client with
+// keep-alive agents, for the Graph client and every giosg call. The hot paths are the sender
+// (one request per outgoing message, up to 1,000 a second) and the relay (one per customer
+// message), both on the event loop that acknowledges webhooks. Not axios, not undici. Measured on
 // the bench machine (client and a local server in one process, `npm run bench -- --only=client`):
 // axios 220–430 µs of CPU per request, node:http 59–97 µs. undici costs about the same CPU
 // as node:http but ~15–20 MB more memory (its WebAssembly HTTP parser), against a 200 MB
-// target. Retries are the outbox's job (backoff per message), not the transport's.
+// target. Retries are the callers' (the outbox and relay queues, giosg/client.ts), not the transport's.
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 

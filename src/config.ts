@@ -90,6 +90,8 @@ export const envSchema = z.object({
   GIOSG_ADMIN_TEAM_ID: optionalString,
   GIOSG_UMI_CHANNEL_ID: optionalString,
   SEND_RATE_PER_SECOND: intInRange(80, 1, 10000),
+  // Media passes through files here, one per transfer, deleted when it is over.
+  MEDIA_SPOOL_DIR: optionalString,
   LINK_TTL_MINUTES: intInRange(15, 1, 1440),
   ALERT_REMINDER_HOURS: intInRange(4, 1, 168),
   TOKEN_HEALTH_INTERVAL_MINUTES: intInRange(60, 1, 10080),
@@ -161,6 +163,8 @@ export interface Config {
   cliLogLevel: 'warn' | 'debug';
   /** Who runs the CLI, for the audit log's actor (the login name, USER). */
   operator: string;
+  /** Directory for media in transit (MEDIA_SPOOL_DIR); default <os tmpdir>/wa-media-spool. */
+  mediaSpoolDir?: string;
   /** Channel worker timing; defaults in src/channel/tuning.ts. Tests shorten them. */
   channelTuning?: Partial<ChannelTuning>;
 }
@@ -264,6 +268,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     graph: { baseUrl: env.META_GRAPH_BASE_URL, version: env.META_GRAPH_VERSION },
     giosgBaseUrl: env.GIOSG_BASE_URL,
     sendRatePerSecond: env.SEND_RATE_PER_SECOND,
+    ...(env.MEDIA_SPOOL_DIR ? { mediaSpoolDir: env.MEDIA_SPOOL_DIR } : {}),
     linkTtlMs: env.LINK_TTL_MINUTES * 60_000,
     alertReminderMs: env.ALERT_REMINDER_HOURS * 3_600_000,
     tokenHealthIntervalMs: env.TOKEN_HEALTH_INTERVAL_MINUTES * 60_000,

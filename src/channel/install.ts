@@ -29,6 +29,9 @@ import { OutboxSender } from './outbound/sender';
 import { ChannelProber } from './outbound/prober';
 import { PhoneRateLimiters } from './outbound/rate-limiters';
 import { ChannelControlImpl } from './channel-control';
+import { InboundMedia } from './media/inbound-media';
+import { MediaSpool, defaultSpoolDir } from './media/spool';
+import { MetaMediaClient } from '../meta/media-client';
 
 export interface ChannelFeature {
   /** What the bot and the playground may ask of the channel. */
@@ -63,19 +66,30 @@ export function buildChannel(s: Services): ChannelFeature {
   );
 
   // The loop is created after the sender it drives; until then nothing can need a kick.
-  const loopRef: { sender?: PollingLoop } = {};
+  const loopRef: { sender?: PollingLoop; relay?: PollingLoop } = {};
   const kickSender = () => loopRef.sender?.kick();
-  const circuit = new ChannelCircuit(s, incidents, state, outbox, tuning, kickSender);
+  // A resume also wakes customers' media held while the channel was paused.
+  const onResume = () => {
+    kickSender();
+    void inbound
+      .wakeHeld(s.clock.now())
+      .then((n) => n > 0 && loopRef.relay?.kick())
+      .catch((err) => s.logger.warn({ err: { message: (err as Error)?.message } }, 'could not wake held media; it is retried on its own'));
+  };
+  const circuit = new ChannelCircuit(s, incidents, state, outbox, tuning, onResume);
+  const spool = new MediaSpool(s.config.mediaSpoolDir ?? defaultSpoolDir());
+  const mediaClient = new MetaMediaClient({ baseUrl: s.config.graph.baseUrl, version: s.config.graph.version });
   const sender = new OutboxSender(s, outbox, statuses, state, circuit, limiters, tuning);
   // Acknowledging Meta's webhooks comes first; processing and relaying step aside while they arrive.
   const pressure = new IngestPressure();
-  const relay = new RelayWorker(s, inbound, tuning, pressure);
+  const relay = new RelayWorker(s, inbound, tuning, pressure, new InboundMedia(s, circuit, spool, mediaClient));
   const prober = new ChannelProber(s, state, circuit, tuning);
 
   const senderLoop = new PollingLoop('outbox-sender', tuning.pollMs, () => sender.tick(), s.logger);
   loopRef.sender = senderLoop;
   sender.onSendDone = kickSender;
   const relayLoop = new PollingLoop('inbound-relay', tuning.pollMs, () => relay.tick(), s.logger);
+  loopRef.relay = relayLoop;
   const processor = new WebhookProcessor(s, {
     webhooks,
     apply: new WebhookApplyRepo(s.store),
@@ -102,6 +116,7 @@ export function buildChannel(s: Services): ChannelFeature {
           await inbound.releaseAll();
         }
         await circuit.refresh();
+        await spool.sweep();
       })()
         .catch((err) => s.logger.error({ err: { message: (err as Error)?.message } }, 'channel start-up recovery failed'))
         .finally(() => {

@@ -10,6 +10,12 @@ export const ASSUMED_PATHS = {
     `/api/v5/orgs/${encodeURIComponent(orgId)}/unified_messaging/${encodeURIComponent(channelId)}/messages`,
   /** Open a new chat owned by the bot user (used to reach the admin team proactively). */
   createBotChat: (userId: string) => `/api/v5/users/${encodeURIComponent(userId)}/chats`,
+  /**
+   * giosg's Uploads API is public (docs.giosg.com, "Uploads API": POST an Upload resource,
+   * then POST the file as form data to its signed `upload_url`); its collection path is not
+   * shown there, so this one is assumed.
+   */
+  uploads: (orgId: string) => `/api/v5/orgs/${encodeURIComponent(orgId)}/uploads`,
 };
 
 /**
@@ -33,11 +39,26 @@ export const invitationList = z.object({
   results: z.array(z.object({ id, invited_team_id: z.union([z.string(), z.number()]).transform(String) }).passthrough()),
 });
 
+/**
+ * A file attached to a customer's message: an Upload (uploads API, documented attribute
+ * names) referenced from UMI intake. UMI's docs say attachments need the full v5 API; how
+ * an intake message carries one is assumed here.
+ */
+export const umiAttachment = z.object({
+  upload_id: z.string(),
+  file_name: z.string(),
+  content_type: z.string(),
+  file_size: z.number().int().nonnegative(),
+  url: z.string(),
+});
+export type UmiAttachment = z.infer<typeof umiAttachment>;
+
 export const umiIntakeRequest = z.object({
   thread_id: z.string(),
   text: z.string(),
   sender_name: z.string().optional(),
   external_message_id: z.string().optional(),
+  attachments: z.array(umiAttachment).optional(),
 });
 export type UmiIntakeRequest = z.infer<typeof umiIntakeRequest>;
 
@@ -47,9 +68,21 @@ export const umiIntakeResponse = z
 
 export const createChatResponse = z.object({ id: z.union([z.string(), z.number()]).transform(String) }).passthrough();
 
+/** An agent's attachment on a UMI reply (assumed: the Upload's download_url and attributes). */
+export const replyAttachment = z.object({
+  url: z.url(),
+  file_name: z.string().optional(),
+  original_file_name: z.string().optional(),
+  content_type: z.string().optional(),
+  file_size: z.number().int().nonnegative().optional(),
+});
+export type ReplyAttachment = z.infer<typeof replyAttachment>;
+
 const replyMessage = z.object({
   id: z.union([z.string(), z.number()]).transform(String),
+  // '' when the agent sent only a file.
   text: z.string(),
+  attachments: z.array(replyAttachment).max(10).optional(),
   sender_type: z.string().optional(),
   sender_name: z.string().nullish(),
   created_at: z.string().optional(),
@@ -63,3 +96,21 @@ export const umiReplyWebhook = z.object({
   channel_id: z.string().optional(),
   message: z.union([replyMessage, z.string()]),
 });
+
+/** Upload resource (docs.giosg.com Uploads API attribute names); upload_url's inner shape is assumed. */
+export const uploadCreateRequest = z.object({
+  original_file_name: z.string().min(1),
+  file_size: z.number().int().nonnegative(),
+  content_type: z.string().min(1),
+  /** Base64 MD5 of the content, as the Uploads API asks. */
+  file_hash: z.string().min(1),
+});
+export type UploadCreateRequest = z.infer<typeof uploadCreateRequest>;
+
+export const uploadResource = z
+  .object({
+    id: z.union([z.string(), z.number()]).transform(String),
+    upload_url: z.object({ url: z.url(), fields: z.record(z.string(), z.string()).default({}) }).passthrough(),
+    download_url: z.string().min(1),
+  })
+  .passthrough();

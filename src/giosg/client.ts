@@ -209,7 +209,7 @@ function parseRetryAfter(h: unknown): number {
   return Number.isFinite(at) ? Math.max(0, at - Date.now()) : 0;
 }
 
-function errorForStatus(status: number, retryAfter: unknown, method: Method): GiosgError {
+export function errorForStatus(status: number, retryAfter: unknown, method: Method): GiosgError {
   if (status === 401 || status === 403) return new GiosgError(`giosg rejected our credentials (HTTP ${status})`, 'auth', status);
   if (status === 429) return new GiosgError('giosg rate limited the request', 'rate_limited', status, parseRetryAfter(retryAfter));
   // A 5xx may come from a proxy after giosg did the work.

@@ -111,14 +111,14 @@ export class GraphClient {
   }
 }
 
-function fromErrorBody(status: number, data: unknown): GraphError {
+export function fromErrorBody(status: number, data: unknown): GraphError {
   const parsed = errorBody.safeParse(data);
   if (!parsed.success) return new GraphError(`Graph API answered HTTP ${status}`, status, undefined, undefined, undefined, undefined);
   const e = parsed.data.error;
   return new GraphError(e.message ?? `Graph API answered HTTP ${status}`, status, e.code, e.error_subcode, e.error_data?.details, e.fbtrace_id);
 }
 
-function transportError(err: unknown): GraphError {
+export function transportError(err: unknown): GraphError {
   const e = err as HttpTransportError;
   const what = e instanceof HttpTransportError && e.timedOut ? 'timed out' : `failed (${e?.code ?? 'network error'})`;
   // No status and no code: classified transient.

@@ -7,6 +7,23 @@ export interface GiosgSimOptions {
   apiToken: string;
   orgId: string;
   botUserId: string;
+  /** Bytes of uploaded files kept for showing (default 64 MB; 0 keeps only their hashes, for benchmarks). */
+  keepUploadBytes?: number;
+}
+
+/** A file on a UMI message, as the intake received it (assumed shape, assumed-shapes.ts). */
+export interface UmiMessageAttachment {
+  upload_id: string;
+  file_name: string;
+  content_type: string;
+  file_size: number;
+  url: string;
+}
+
+export interface AgentAttachmentInput {
+  fileName: string;
+  contentType: string;
+  data: Buffer;
 }
 
 export type GiosgMode = 'ok' | 'down' | '5xx' | '429' | '401';
@@ -28,6 +45,7 @@ export interface UmiMessage {
   text: string;
   sender_name?: string;
   external_message_id?: string;
+  attachments?: UmiMessageAttachment[];
   at: number;
 }
 
@@ -87,7 +105,9 @@ export interface GiosgSim {
   addUmiChannel(c: { id: string; reply_webhook_url: string; name?: string; room_id?: string }): void;
   umiMessages: UmiMessage[];
   /** POSTs the assumed reply-webhook body to the channel's reply_webhook_url. */
-  agentReply(o: { channelId: string; threadId: string; text: string; messageId?: string }): Promise<{ status: number }>;
+  agentReply(o: { channelId: string; threadId: string; text: string; messageId?: string; attachments?: AgentAttachmentInput[] }): Promise<{ status: number }>;
+  /** Uploads (the Uploads API): the channel's customer files and agents' attachments. */
+  uploads: Map<string, import('./giosg-uploads').SimUpload>;
   chatMessages: ChatMessage[];
   /** What admins said to the bot through adminSays (not part of chatMessages). */
   adminMessages: MessageResource[];

@@ -8,6 +8,7 @@ import { parseDrf } from './giosg-validation';
 import { nonBlank, requiredString } from './giosg-fields';
 import type { GiosgState } from './giosg-state';
 import type { UmiMessage } from './giosg-types';
+import type { UploadStore } from './giosg-uploads';
 
 const registerBody = z.object({
   name: nonBlank(),
@@ -21,11 +22,15 @@ const intakeBody = z.object({
   text: nonBlank(),
   sender_name: requiredString().optional(),
   external_message_id: requiredString().optional(),
+  attachments: z
+    .array(z.object({ upload_id: nonBlank(), file_name: nonBlank(), content_type: nonBlank(), file_size: z.number().int().nonnegative(), url: nonBlank() }))
+    .max(10)
+    .optional(),
 });
 
 const intakeAnswer = (m: UmiMessage) => ({ id: m.id, chat_id: m.chat_id, thread_id: m.thread_id });
 
-export function umiRouter(state: GiosgState): Router {
+export function umiRouter(state: GiosgState, uploads?: UploadStore): Router {
   const r = Router({ mergeParams: true });
 
   // Tokens are per organization; another org's path is a permission error, as in giosg.
@@ -61,6 +66,9 @@ export function umiRouter(state: GiosgState): Router {
       const seen = state.umiMessageByExternalId(channel.id, b.external_message_id);
       if (seen) return void res.status(200).json(intakeAnswer(seen));
     }
+    // An attachment must name a finished upload of this organization, as giosg would insist.
+    const missing = (b.attachments ?? []).findIndex((a) => !uploads?.uploads.get(a.upload_id)?.uploaded);
+    if (missing >= 0) return void res.status(400).json({ attachments: { [missing]: { upload_id: ['Upload not found or not finished.'] } } });
     const chat = state.threadChat(channel, b.thread_id);
     const msg: UmiMessage = {
       id: randomUUID(),
@@ -70,6 +78,7 @@ export function umiRouter(state: GiosgState): Router {
       text: b.text,
       sender_name: b.sender_name,
       external_message_id: b.external_message_id,
+      ...(b.attachments ? { attachments: b.attachments } : {}),
       at: Date.now(),
     };
     state.addUmiMessage(msg);
@@ -83,7 +92,7 @@ export function umiRouter(state: GiosgState): Router {
       sender_id: b.thread_id,
       sender_name: b.sender_name ?? 'WhatsApp customer',
       message: b.text,
-      attachments: [],
+      attachments: b.attachments ?? [],
       response_value: null,
     });
     res.status(201).json(intakeAnswer(msg));

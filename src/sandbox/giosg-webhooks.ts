@@ -51,7 +51,7 @@ export function adminMessageEvent(state: GiosgState, o: AdminSaysInput): { resou
 
 export function agentReplyBody(
   state: GiosgState,
-  o: { channelId: string; threadId: string; chatId: string; text: string; messageId: string },
+  o: { channelId: string; threadId: string; chatId: string; text: string; messageId: string; attachments?: object[] },
 ): object {
   return {
     thread_id: o.threadId,
@@ -64,6 +64,7 @@ export function agentReplyBody(
       sender_type: 'user',
       sender_name: SANDBOX_AGENT.name,
       created_at: new Date().toISOString(),
+      ...(o.attachments && o.attachments.length > 0 ? { attachments: o.attachments } : {}),
     },
   };
 }

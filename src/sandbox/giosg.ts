@@ -13,11 +13,13 @@ import { chatsRouter } from './giosg-chats';
 import { giosgControlRouter } from './giosg-control';
 import { adminMessageEvent, agentReplyBody, postWebhook, SANDBOX_AGENT } from './giosg-webhooks';
 import type { GiosgSim, GiosgSimOptions } from './giosg-types';
+import { UploadStore, uploadsApiRouter, uploadsCdnRouter } from './giosg-uploads';
 
 export type * from './giosg-types';
 
 export async function startGiosgSimulator(o: GiosgSimOptions): Promise<GiosgSim> {
   const state = new GiosgState(o.orgId, o.botUserId);
+  const uploads = new UploadStore(o.orgId, o.keepUploadBytes);
 
   const sim: GiosgSim = {
     url: '',
@@ -31,11 +33,16 @@ export async function startGiosgSimulator(o: GiosgSimOptions): Promise<GiosgSim>
         reply_webhook_url: c.reply_webhook_url,
       }),
     umiMessages: state.umiMessages,
-    agentReply: async ({ channelId, threadId, text, messageId }) => {
+    uploads: uploads.uploads,
+    agentReply: async ({ channelId, threadId, text, messageId, attachments }) => {
       const channel = state.channel(channelId);
       if (!channel) throw new Error(`giosg simulator: unknown UMI channel ${channelId}`);
       const chat = state.threadChat(channel, threadId);
       const id = messageId ?? randomUUID();
+      const files = (attachments ?? []).map((a) => {
+        const u = uploads.put(a.fileName, a.contentType, a.data);
+        return { url: uploads.downloadUrl(u, sim.url), file_name: u.original_file_name, content_type: u.content_type, file_size: u.file_size };
+      });
       state.timeline.push({
         id,
         type: 'msg',
@@ -46,10 +53,10 @@ export async function startGiosgSimulator(o: GiosgSimOptions): Promise<GiosgSim>
         sender_id: SANDBOX_AGENT.id,
         sender_name: SANDBOX_AGENT.name,
         message: text,
-        attachments: [],
+        attachments: files,
         response_value: null,
       });
-      const body = agentReplyBody(state, { channelId, threadId, chatId: chat.id, text, messageId: id });
+      const body = agentReplyBody(state, { channelId, threadId, chatId: chat.id, text, messageId: id, attachments: files });
       return postWebhook(channel.reply_webhook_url, body);
     },
     chatMessages: state.chatMessages,
@@ -74,7 +81,10 @@ export async function startGiosgSimulator(o: GiosgSimOptions): Promise<GiosgSim>
     failNext: (n, status) => state.failNext(n, status),
     loseNextAnswers: (n, how) => state.loseNextAnswers(n, how),
     requests: state.requests,
-    reset: () => state.reset(),
+    reset: () => {
+      state.reset();
+      uploads.reset();
+    },
   };
 
   const app = express();
@@ -83,10 +93,13 @@ export async function startGiosgSimulator(o: GiosgSimOptions): Promise<GiosgSim>
   app.use(requestLog(() => state.requests));
   app.use('/_sim', giosgControlRouter(state, sim));
   app.use(giosgFaults(state));
+  // The CDN of signed upload and download links: no giosg token, the signature is the key.
+  app.use('/_cdn', uploadsCdnRouter(uploads));
   app.use(giosgAuth(o.apiToken));
   app.use(express.json({ limit: '1mb' }));
   app.use(loseAnswers(state));
-  app.use('/api/v5/orgs/:org/unified_messaging', umiRouter(state));
+  app.use('/api/v5/orgs/:org/unified_messaging', umiRouter(state, uploads));
+  app.use('/api/v5/orgs/:org/uploads', uploadsApiRouter(uploads, o.orgId, () => sim.url));
   app.use('/api/v5/users/:userId/chats', chatsRouter(state));
   app.use((_req: Request, res: Response) => void res.status(404).json({ detail: 'Not found.' }));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

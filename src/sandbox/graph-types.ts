@@ -1,6 +1,35 @@
 // Public shapes of the Graph API simulator, apart from its wiring so that routes, control
 // API and tests can share them without importing each other.
 import type { LoggedRequest } from './request-log';
+import type { SentMedia, SimMediaKind, StoredMedia } from './graph-media';
+
+export type { SentMedia, SimMediaKind, StoredMedia };
+
+export interface CustomerMediaInput {
+  phoneNumberId: string;
+  from: string;
+  name?: string;
+  id?: string;
+  kind: SimMediaKind;
+  /** An id from media.add (or any string, to test an unknown id). */
+  mediaId: string;
+  mimeType?: string;
+  caption?: string;
+  filename?: string;
+  voice?: boolean;
+}
+
+export interface GraphMediaSim {
+  byId: Map<string, StoredMedia>;
+  /** Media messages the channel sent (their SentMessage is in `sent` too). */
+  sent: SentMedia[];
+  /** A file a customer "sends": real bytes, or a synthetic body of `size` bytes. */
+  add(m: { mimeType: string; data?: Buffer; size?: number; seed?: number }): Promise<StoredMedia>;
+  /** A messages webhook carrying that media, in Meta's shape. */
+  customerMessage(m: CustomerMediaInput): object;
+  /** The next n downloads of a media URL answer this HTTP status (401: an auth error on the download itself). */
+  failDownloads(n: number, status: number): void;
+}
 
 export interface SimToken {
   token: string;
@@ -108,4 +137,5 @@ export interface GraphSim {
   requests: LoggedRequest[];
   /** Forget tokens, phones, sent messages, requests, injected faults and the webhook target. */
   reset(): void;
+  media: GraphMediaSim;
 }

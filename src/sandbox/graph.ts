@@ -2,6 +2,7 @@
 // sandbox. Serves debug_token, the phone-number probe and message sends with Meta's error
 // shapes, signs and retries webhooks like Meta, and lets tests or the playground inject
 // token expiry, outages and throttling. Loopback only.
+import { createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { listenOnLoopback } from './http-server';
 import { requestLog } from './request-log';
@@ -17,6 +18,8 @@ import { deliverSigned, DEFAULT_RETRY_DELAYS_MS } from './graph-webhooks';
 import * as envelopes from './graph-envelopes';
 import { tokenFingerprint } from './fingerprint';
 import type { GraphSim, GraphSimOptions, SentMessage } from './graph-types';
+import { MediaStore, byMessageType, mediaDownloadHandler, mediaLookupHandler, mediaSendHandler, mediaUploadHandler, syntheticSha256 } from './graph-media';
+import { customerMediaMessage } from './graph-media-envelopes';
 
 export type * from './graph-types';
 export { appSecretProof } from './graph-auth';
@@ -28,6 +31,7 @@ const STATUS_DELAY_MS = 50;
 
 export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim> {
   const state = new GraphState(o.appId);
+  const media = new MediaStore();
   const retryDelays = o.webhookRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   const auth = { appSecret: o.appSecret, requireAppSecretProof: o.requireAppSecretProof ?? false };
   const shutdown = new AbortController();
@@ -72,7 +76,21 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
     },
     setThrottle: (perSecond) => void (state.throttlePerSecond = perSecond),
     requests: state.requests,
-    reset: () => state.reset(),
+    reset: () => {
+      state.reset();
+      media.reset();
+    },
+    media: {
+      byId: media.byId,
+      sent: media.sentMedia,
+      add: async (m) => {
+        if (m.data) return media.add({ mimeType: m.mimeType, size: m.data.length, data: m.data, sha256: createHash('sha256').update(m.data).digest('base64') });
+        const seed = m.seed ?? 1;
+        return media.add({ mimeType: m.mimeType, size: m.size ?? 0, seed, sha256: await syntheticSha256(seed, m.size ?? 0) });
+      },
+      customerMessage: (m) => customerMediaMessage(state.phones, media, m),
+      failDownloads: (n, status) => media.failDownloads(n, status),
+    },
   };
 
   const onAccepted = (m: SentMessage): void => {
@@ -96,6 +114,9 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
   app.use(requestLog(() => state.requests));
   app.use('/_sim', graphControlRouter(state, sim));
   app.use(graphFaults(state));
+  // Before the JSON parser: the file is streamed, never buffered.
+  app.post('/:version/:phoneNumberId/media', mediaUploadHandler(state, media, auth));
+  app.get('/_media/download', mediaDownloadHandler(state, media, auth));
   app.use(express.json({ limit: '1mb' }));
   app.param('version', (req: Request, res: Response, next: NextFunction, v: string) => {
     if (VERSION.test(v)) return next();
@@ -103,8 +124,9 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
     res.status(e.httpStatus).json(e.body);
   });
   app.get('/:version/debug_token', debugTokenHandler(state, o.appSecret));
+  app.get('/:version/:mediaId', mediaLookupHandler(state, media, auth, () => sim.url));
   app.get('/:version/:phoneNumberId', phoneHandler(state, auth));
-  app.post('/:version/:phoneNumberId/messages', sendHandler(state, auth, onAccepted));
+  app.post('/:version/:phoneNumberId/messages', byMessageType(mediaSendHandler(state, media, auth, onAccepted), sendHandler(state, auth, onAccepted)));
   app.use((req: Request, res: Response) => {
     const e = metaErrors.unknownPath(req.path);
     res.status(e.httpStatus).json(e.body);

@@ -11,6 +11,8 @@ export interface NewInbound {
   profileName: string | null;
   text: string;
   waTimestamp: number;
+  /** Media the customer sent (channel/media/media-ref.ts JSON); absent for plain messages. */
+  media?: string | null;
 }
 
 export interface InboundRow {
@@ -21,6 +23,7 @@ export interface InboundRow {
   profile_name: string | null;
   text: string;
   attempts: number;
+  media: string | null;
   /** When it was stored: the relay's lag is now minus the oldest one it claims. */
   created_at: number;
 }
@@ -51,7 +54,7 @@ export class InboundRepo {
         limit ${limit}
         ${lock}
       )
-      returning id, tenant_id, wa_message_id, wa_id, profile_name, text, attempts, created_at`.execute(this.db);
+      returning id, tenant_id, wa_message_id, wa_id, profile_name, text, attempts, media, created_at`.execute(this.db);
     return result.rows.map((r) => ({ ...r, id: Number(r.id), created_at: Number(r.created_at) })).sort((a, b) => a.id - b.id);
   }
 
@@ -89,6 +92,30 @@ export class InboundRepo {
       .where('id', '=', id)
       .where('lease_owner', '=', owner)
       .execute();
+  }
+
+  /**
+   * Puts a message back untouched while its channel is paused (its media download met an
+   * auth error): no attempt is counted, and `paused_hold` lets a resume wake it at once.
+   */
+  async holdForPause(id: number, owner: string, nextAt: number): Promise<void> {
+    await this.db
+      .updateTable('inbound_messages')
+      .set({ next_attempt_at: nextAt, paused_hold: 1, last_error: 'waiting for the channel to resume', lease_owner: null, lease_until: null })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
+  /** The channel resumed: messages held for it are due now. */
+  async wakeHeld(now: number): Promise<number> {
+    const r = await this.db
+      .updateTable('inbound_messages')
+      .set({ next_attempt_at: now, paused_hold: 0 })
+      .where('state', '=', 'queued')
+      .where('paused_hold', '=', 1)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   /** Gives back this process's unfinished claims (graceful stop). */

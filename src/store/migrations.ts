@@ -263,6 +263,15 @@ const migrations: Record<string, Builder> = {
     await sql`create index outbox_open on outbox (id) where state in ('queued', 'sending')`.execute(db);
     await sql`create index outbox_open_recipient on outbox (tenant_id, recipient, id) where state in ('queued', 'sending')`.execute(db);
   },
+  // Media both ways: the media a customer sent (Meta's id, type, caption, filename; never a
+  // URL) and the attachment an agent sent (giosg's download link is signed, so it is sealed
+  // with the vault's key before it is stored). `paused_hold` marks a customer's media that
+  // waits for a paused channel (an auth error on its download), so a resume wakes it at once.
+  async '0007_media'(db) {
+    await db.schema.alterTable('inbound_messages').addColumn('media', 'text').execute();
+    await db.schema.alterTable('inbound_messages').addColumn('paused_hold', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('outbox').addColumn('media', 'text').execute();
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -14,6 +14,8 @@ export interface NewOutboxRow {
   recipient: string;
   body: string;
   giosgChatId: string | null;
+  /** Sealed attachment of the reply (channel/media/outbound-media-ref.ts); absent for text. */
+  media?: string | null;
 }
 
 /** The row a new reply is stored as: queued, due now, never tried. */
@@ -24,6 +26,7 @@ export function queuedOutboxRow(r: NewOutboxRow, now: number): Insertable<Outbox
     recipient: r.recipient,
     body: r.body,
     giosg_chat_id: r.giosgChatId,
+    media: r.media ?? null,
     state: 'queued',
     attempts: 0,
     next_attempt_at: now,
@@ -49,6 +52,8 @@ export interface OutboxRow {
   state: OutboxState;
   attempts: number;
   wamid: string | null;
+  /** Only claim() reads it (the sender needs it; status bookkeeping does not). */
+  media?: string | null;
 }
 
 /** How far a delivery status has come; a late 'sent' must not undo 'read'. */
@@ -100,7 +105,7 @@ export class OutboxRepo {
         limit ${limit}
         ${lock}
       )
-      returning id, tenant_id, source_id, recipient, body, giosg_chat_id, state, attempts, wamid`.execute(this.db);
+      returning id, tenant_id, source_id, recipient, body, giosg_chat_id, state, attempts, wamid, media`.execute(this.db);
     return result.rows.map((r) => ({ ...r, id: Number(r.id) })).sort((a, b) => a.id - b.id);
   }
 

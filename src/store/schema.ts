@@ -84,6 +84,9 @@ export interface InboundMessageTable {
   lease_until: number | null;
   created_at: number;
   relayed_at: number | null;
+  /** JSON of channel/media/media-ref.ts, or null for a message without media (0007_media). */
+  media: ColumnType<string | null, string | null | undefined, string | null>;
+  paused_hold: ColumnType<number, number | undefined, number>;
 }
 
 export interface StatusEventTable {
@@ -117,6 +120,8 @@ export interface OutboxTable {
   created_at: number;
   sent_at: number | null;
   updated_at: number;
+  /** Sealed JSON of channel/media/outbound-media-ref.ts, or null for a text reply (0007_media). */
+  media: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface IncidentTable {

@@ -83,8 +83,8 @@ const INSERT_STATUS_SQL =
   'insert into status_events (tenant_id, status_id, status, recipient, error_code, created_at) values (?, ?, ?, ?, ?, ?) ' +
   'on conflict (tenant_id, status_id, status) do nothing';
 const INSERT_INBOUND_SQL =
-  'insert into inbound_messages (tenant_id, wa_message_id, wa_id, profile_name, text, wa_timestamp, state, attempts, next_attempt_at, last_error, lease_owner, lease_until, created_at, relayed_at) ' +
-  "values (?, ?, ?, ?, ?, ?, 'queued', 0, ?, null, null, null, ?, null) on conflict (tenant_id, wa_message_id) do nothing";
+  'insert into inbound_messages (tenant_id, wa_message_id, wa_id, profile_name, text, wa_timestamp, state, attempts, next_attempt_at, last_error, lease_owner, lease_until, created_at, relayed_at, media) ' +
+  "values (?, ?, ?, ?, ?, ?, 'queued', 0, ?, null, null, null, ?, null, ?) on conflict (tenant_id, wa_message_id) do nothing";
 
 export class WebhookApplyRepo {
   private readonly db: Kysely<Database>;
@@ -148,7 +148,7 @@ export class WebhookApplyRepo {
     let added = 0;
     if (this.sqlite) {
       const stmt = this.sqlite.prepare(INSERT_INBOUND_SQL);
-      for (const r of rows) added += stmt.run(r.tenantId, r.waMessageId, r.waId, r.profileName, r.text, r.waTimestamp, now, now).changes;
+      for (const r of rows) added += stmt.run(r.tenantId, r.waMessageId, r.waId, r.profileName, r.text, r.waTimestamp, now, now, r.media ?? null).changes;
       return added;
     }
     for (const part of chunks(rows)) {
@@ -170,6 +170,7 @@ export class WebhookApplyRepo {
             lease_until: null,
             created_at: now,
             relayed_at: null,
+            media: r.media ?? null,
           })),
         )
         .onConflict((oc) => oc.columns(['tenant_id', 'wa_message_id']).doNothing())

@@ -163,12 +163,14 @@ describe.each(engines)('Meta webhook receiver (%s)', (engine) => {
     expect(h.giosg.umiMessages.map((m) => m.text)).toEqual(['n0', 'n1', 'n2', 'n3', 'n4']);
   });
 
+  // Media the Graph simulator does not hold (random ids): after a few tries the agent gets
+  // the caption, the type line and a notice (files themselves: media-in.test.ts).
   test('media: caption plus a localized line naming the type; relay keeps going while giosg is down', async () => {
     await postSigned(h, h.graph.customerMessage({ phoneNumberId: TENANT.phoneNumberId, from: '358404444444', type: 'image', caption: 'my receipt' }));
     await postSigned(h, h.graph.customerMessage({ phoneNumberId: TENANT.phoneNumberId, from: '358404444444', type: 'audio' }));
     await waitFor(() => h.giosg.umiMessages.length === 2, 'media relayed');
-    expect(h.giosg.umiMessages[0].text).toBe('my receipt\n[The customer sent an image]');
-    expect(h.giosg.umiMessages[1].text).toBe('[The customer sent a voice message or audio]');
+    expect(h.giosg.umiMessages[0].text).toMatch(/^my receipt\n\[The customer sent an image\]\n\[The file could not be fetched/);
+    expect(h.giosg.umiMessages[1].text).toMatch(/^\[The customer sent a voice message or audio\]\n\[The file could not be fetched/);
   });
 
   test('events for a phone number the tenant does not serve are acknowledged and ignored', async () => {

@@ -8,10 +8,13 @@ import type { ChannelTuning } from '../../config';
 import { backoffMs } from '../backoff';
 import { GiosgError } from '../../giosg/client';
 import { relayRate, type IngestPressure } from '../ingest-pressure';
+import type { InboundMedia } from '../media/inbound-media';
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** While webhooks keep arriving, a tick starts about this much of a second's relay rate at once. */
 const SLICE_MS = 50;
+/** A message held for a paused channel is looked at again this often (a resume wakes it sooner). */
+const HOLD_RECHECK_MS = 5000;
 
 export class RelayWorker {
   /** How far behind the relay was at its last claim (age of the oldest message it took). */
@@ -23,6 +26,8 @@ export class RelayWorker {
     private readonly tuning: ChannelTuning,
     /** While webhooks keep arriving, relaying is paced (channel/ingest-pressure.ts). */
     private readonly pressure: IngestPressure,
+    /** Fetches a message's media and uploads it to giosg (channel/media/inbound-media.ts). */
+    private readonly media?: InboundMedia,
   ) {}
 
   async tick(): Promise<boolean> {
@@ -63,9 +68,15 @@ export class RelayWorker {
       const tenant = await this.s.tenants.get(row.tenant_id);
       if (!tenant) throw new Error('tenant no longer exists');
       if (!tenant.giosgUmiChannelId) throw new Error('tenant has no giosg UMI channel configured');
+      const content = row.media && this.media ? await this.media.prepare(row, tenant) : { held: false as const, text: row.text };
+      if (content.held) {
+        await this.repo.holdForPause(row.id, owner, this.s.clock.now() + HOLD_RECHECK_MS);
+        return false;
+      }
       await this.s.giosgFor(tenant).umiSendMessage(tenant.giosgOrganizationId, tenant.giosgUmiChannelId, {
         thread_id: row.wa_id,
-        text: row.text,
+        text: content.text,
+        ...(content.attachments ? { attachments: content.attachments } : {}),
         ...(row.profile_name ? { sender_name: row.profile_name } : {}),
         // UMI intake is idempotent on this id, so a crash after giosg accepted does not double-post.
         external_message_id: row.wa_message_id,

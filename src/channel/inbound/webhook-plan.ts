@@ -7,6 +7,7 @@ import type { StatusUpdate } from '../../store/webhook-apply-repo';
 import { translator } from '../../i18n';
 import { validateWebhook, MessagesValue } from '../../meta/webhook-schemas';
 import { inboundText } from './inbound-text';
+import { mediaRefOf } from '../media/media-ref';
 
 export interface StatusPlan extends StatusUpdate {
   /** Meta's error message (first of `errors`), for classifying the error after the commit. */
@@ -61,6 +62,7 @@ function addMessages(plan: WebhookPlan, tenant: Tenant, v: MessagesValue): void 
         profileName: names.get(m.from) ?? null,
         text: inboundText(m, t),
         waTimestamp: Number(m.timestamp) * 1000,
+        media: mediaRefOf(m),
       });
     }
   }

@@ -30,6 +30,7 @@ import { ChannelProber } from './outbound/prober';
 import { PhoneRateLimiters } from './outbound/rate-limiters';
 import { ChannelControlImpl } from './channel-control';
 import { InboundMedia } from './media/inbound-media';
+import { OutboundMedia } from './media/outbound-media';
 import { MediaSpool, defaultSpoolDir } from './media/spool';
 import { MetaMediaClient } from '../meta/media-client';
 
@@ -79,7 +80,7 @@ export function buildChannel(s: Services): ChannelFeature {
   const circuit = new ChannelCircuit(s, incidents, state, outbox, tuning, onResume);
   const spool = new MediaSpool(s.config.mediaSpoolDir ?? defaultSpoolDir());
   const mediaClient = new MetaMediaClient({ baseUrl: s.config.graph.baseUrl, version: s.config.graph.version });
-  const sender = new OutboxSender(s, outbox, statuses, state, circuit, limiters, tuning);
+  const sender = new OutboxSender(s, outbox, statuses, state, circuit, limiters, tuning, new OutboundMedia(s, spool, mediaClient));
   // Acknowledging Meta's webhooks comes first; processing and relaying step aside while they arrive.
   const pressure = new IngestPressure();
   const relay = new RelayWorker(s, inbound, tuning, pressure, new InboundMedia(s, circuit, spool, mediaClient));

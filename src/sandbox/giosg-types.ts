@@ -108,6 +108,8 @@ export interface GiosgSim {
   agentReply(o: { channelId: string; threadId: string; text: string; messageId?: string; attachments?: AgentAttachmentInput[] }): Promise<{ status: number }>;
   /** Uploads (the Uploads API): the channel's customer files and agents' attachments. */
   uploads: Map<string, import('./giosg-uploads').SimUpload>;
+  /** A finished upload (an agent's file) and its signed download URL. */
+  putUpload(fileName: string, contentType: string, data: Buffer): { id: string; downloadUrl: string };
   chatMessages: ChatMessage[];
   /** What admins said to the bot through adminSays (not part of chatMessages). */
   adminMessages: MessageResource[];

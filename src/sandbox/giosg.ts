@@ -34,6 +34,10 @@ export async function startGiosgSimulator(o: GiosgSimOptions): Promise<GiosgSim>
       }),
     umiMessages: state.umiMessages,
     uploads: uploads.uploads,
+    putUpload: (fileName, contentType, data) => {
+      const u = uploads.put(fileName, contentType, data);
+      return { id: u.id, downloadUrl: uploads.downloadUrl(u, sim.url) };
+    },
     agentReply: async ({ channelId, threadId, text, messageId, attachments }) => {
       const channel = state.channel(channelId);
       if (!channel) throw new Error(`giosg simulator: unknown UMI channel ${channelId}`);

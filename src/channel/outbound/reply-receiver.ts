@@ -15,7 +15,8 @@ import type { OutboxRepo } from '../../store/outbox-repo';
 import { HttpError } from '../../http/errors';
 import { umiReplyWebhook } from '../../giosg/assumed-shapes';
 import { giosgWebhookGate } from '../../http/giosg-webhook-gate';
-import { splitForWhatsApp } from './split-text';
+import { replyRows } from '../media/reply-attachments';
+import { translator } from '../../i18n';
 
 const AGENT_SENDER_TYPES = new Set(['user', 'agent']);
 const WA_ID = /^\d{5,20}$/;
@@ -44,13 +45,14 @@ export function giosgReplyRoutes(app: Express, s: Services, outbox: OutboxRepo, 
         counted('schema');
         throw new HttpError(422, 'wrong_channel', 'Invalid field at channel_id: not this tenant’s WhatsApp channel', { path: 'channel_id' });
       }
-      const msg = typeof b.message === 'string' ? { id: undefined, text: b.message, sender_type: undefined } : b.message;
+      const msg = typeof b.message === 'string' ? { id: undefined, text: b.message, sender_type: undefined, attachments: undefined } : b.message;
+      const attachments = msg.attachments ?? [];
       if (msg.sender_type !== undefined && !AGENT_SENDER_TYPES.has(msg.sender_type)) {
         counted('ignored');
         res.status(200).json({ ok: true, ignored: 'not_an_agent_message' });
         return;
       }
-      if (msg.text.trim() === '') {
+      if (msg.text.trim() === '' && attachments.length === 0) {
         counted('ignored');
         res.status(200).json({ ok: true, ignored: 'empty_message' });
         return;
@@ -58,19 +60,21 @@ export function giosgReplyRoutes(app: Express, s: Services, outbox: OutboxRepo, 
       // The plain-string form carries no giosg message id, so its redeliveries cannot be
       // recognised: it is queued under a fresh id (documented limitation of that form).
       const sourceId = msg.id ?? `nomsgid:${randomUUID()}`;
-      const parts = splitForWhatsApp(msg.text);
-      const ids = await outbox.enqueue(
-        parts.map((body, i) => ({
-          tenantId: tenant.id,
-          sourceId: i === 0 ? sourceId : `${sourceId}#${i + 1}`,
-          recipient: b.thread_id,
-          body,
-          giosgChatId: b.chat_id ?? null,
-        })),
-        s.clock.now(),
-      );
-      counted(ids.length > 0 ? 'accepted' : 'duplicate');
-      res.status(200).json({ ok: true, queued: ids.length, duplicate: ids.length === 0 });
+      const plan = replyRows({ box: s.box, tenantId: tenant.id, sourceId, recipient: b.thread_id, chatId: b.chat_id ?? null, text: msg.text, attachments });
+      const ids = plan.rows.length > 0 ? await outbox.enqueue(plan.rows, s.clock.now()) : [];
+      const duplicate = plan.rows.length > 0 && ids.length === 0;
+      counted(ids.length > 0 ? 'accepted' : duplicate ? 'duplicate' : 'refused');
+      res.status(200).json({ ok: true, queued: ids.length, duplicate, ...(plan.notices.length > 0 ? { refused: plan.notices.length } : {}) });
+      if (!duplicate && plan.notices.length > 0 && b.chat_id) {
+        // Attachments WhatsApp cannot take: the agent hears why, in the chat they wrote in.
+        const t = translator(tenant.defaultLocale);
+        const chatId = b.chat_id;
+        void (async () => {
+          for (const n of plan.notices) {
+            await s.giosgFor(tenant).postChatMessage(tenant.giosgBotUserId, chatId, { message: t(n.key, n.vars) });
+          }
+        })().catch((err) => s.logger.warn({ tenant: tenant.id, err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'could not tell the agent that an attachment was not sent'));
+      }
       if (ids.length > 0) onEnqueued(tenant.id);
     },
   );

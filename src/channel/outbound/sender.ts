@@ -24,6 +24,7 @@ import { ChannelCircuit } from './circuit';
 import { PhoneRateLimiters } from './rate-limiters';
 import { backoffMs } from '../backoff';
 import { AcceptedBatch } from './accepted-batch';
+import { MediaRefused, type OutboundMedia } from '../media/outbound-media';
 
 class ChannelPausedSkip extends Error {}
 /** The row waited in the limiter past its lease and another instance has taken it over. */
@@ -59,6 +60,8 @@ export class OutboxSender {
     private readonly circuit: ChannelCircuit,
     private readonly limiters: PhoneRateLimiters,
     private readonly tuning: ChannelTuning,
+    /** Sends replies that carry an attachment (channel/media/outbound-media.ts). */
+    private readonly media?: OutboundMedia,
   ) {
     this.accepted = new AcceptedBatch(outbox);
   }
@@ -118,6 +121,7 @@ export class OutboxSender {
         const current = await this.s.vault.current(tenant.id);
         if (!current) throw new GraphError('no WhatsApp token in the vault', undefined, 190, undefined, 'No WhatsApp access token is stored for this channel', undefined);
         versionId = current.versionId;
+        if (row.media && this.media) return this.media.send(tenant, row, current.token);
         return this.s.graph.sendText({ phoneNumberId: tenant.phoneNumberId, token: current.token, appSecret: tenant.metaAppSecret, to: row.recipient, body: row.body });
       }));
     } catch (err) {
@@ -183,6 +187,12 @@ export class OutboxSender {
     }
     if (err instanceof ChannelPausedSkip) {
       await this.outbox.release(row.id, owner, now);
+      return;
+    }
+    if (err instanceof MediaRefused) {
+      this.s.logger.info({ tenant: tenant.id, outbox: row.id }, 'attachment cannot go to WhatsApp; the agent is told');
+      await this.outbox.markFailed(row.id, owner, { cls: 'message', code: null, reason: err.reason }, now);
+      this.s.events.emit('message.failed', { tenantId: tenant.id, outboxId: row.id, giosgChatId: row.giosg_chat_id, code: null, reason: err.reason });
       return;
     }
     if (!(err instanceof GraphError)) {

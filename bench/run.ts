@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=ingest,sustained,drain,swap]
+// npm run bench [-- --quick] [-- --only=ingest,sustained,drain,swap,media]
 // Everything on loopback, in one run: ingest against our server (child process, SQLite)
 // and against the bare node:http ceiling, sustained fixed rates, outbox drain, swap gap,
 // memory. Prints one table; writes bench/results/latest.json. See bench/README.md.
@@ -21,6 +21,7 @@ import { commitStalls } from './commit-stalls';
 import { httpClientCost } from './http-client';
 import { paced, pacedAgent } from './paced';
 import { printTable, TARGETS } from './table';
+import { mediaRelay } from './media';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -186,6 +187,20 @@ async function main(): Promise<void> {
       const phaseStart = machineCpuTimes();
       report.drain = (await drain(ours, PLAN.drainN, limit)) satisfies DrainResult;
       stolen.drain = stolenPercentSince(phaseStart);
+    } finally {
+      await ours.stop();
+    }
+  }
+
+  if (wants('media')) {
+    const ours = await startOurs({ nodeArgs: serverNodeArgs() });
+    try {
+      await sleep(1000);
+      const rateImages = quick ? 100 : 300;
+      log(`media: ${rateImages} images of 1 MB relayed, then 100 at once`);
+      const phaseStart = machineCpuTimes();
+      report.media = await mediaRelay(ours, { rateImages, concurrentImages: 100, sizeBytes: 1024 * 1024 });
+      stolen.media = stolenPercentSince(phaseStart);
     } finally {
       await ours.stop();
     }

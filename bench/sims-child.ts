@@ -18,11 +18,14 @@ interface IpcRequest {
   messageId?: string;
   chatId?: string;
   responseValue?: string;
+  n?: number;
+  size?: number;
 }
 
 async function main(): Promise<void> {
   const graph = await startGraphSimulator({ appId: TENANT.metaAppId, appSecret: TENANT.metaAppSecret, requireAppSecretProof: true });
-  const giosg = await startGiosgSimulator({ apiToken: TENANT.giosgApiToken, orgId: TENANT.giosgOrganizationId, botUserId: TENANT.giosgBotUserId });
+  // Uploaded files are hashed, not kept: the media bench relays hundreds of megabytes.
+  const giosg = await startGiosgSimulator({ apiToken: TENANT.giosgApiToken, orgId: TENANT.giosgOrganizationId, botUserId: TENANT.giosgBotUserId, keepUploadBytes: 0 });
   graph.addPhone({ id: TENANT.phoneNumberId, wabaId: TENANT.wabaId, displayPhoneNumber: '+358 40 1234567', verifiedName: 'Acme Oy' });
   graph.addToken({ token: process.env.BENCH_TOKEN!, appId: TENANT.metaAppId, type: 'SYSTEM_USER', scopes: ['whatsapp_business_management', 'whatsapp_business_messaging'], targetIds: [TENANT.wabaId], expiresAt: 0 });
   // The simulator stamps each accepted send when its handler runs: a stall here bunches
@@ -59,6 +62,21 @@ async function main(): Promise<void> {
       graph.expireToken(m.token!);
     } else if (m.op === 'addToken') {
       graph.addToken({ token: m.token!, appId: TENANT.metaAppId, type: 'SYSTEM_USER', scopes: ['whatsapp_business_management', 'whatsapp_business_messaging'], targetIds: [TENANT.wabaId], expiresAt: 0 });
+    } else if (m.op === 'addMedia') {
+      // Synthetic bodies: served chunk by chunk, never held by the simulator.
+      const ids: string[] = [];
+      for (let i = 0; i < m.n!; i++) ids.push((await graph.media.add({ mimeType: 'image/jpeg', size: m.size!, seed: i + 1 })).id);
+      result = ids;
+    } else if (m.op === 'mediaDelivered') {
+      let n = 0;
+      let bytes = 0;
+      for (const u of giosg.umiMessages) {
+        for (const a of u.attachments ?? []) {
+          n++;
+          bytes += giosg.uploads.get(a.upload_id)?.uploaded ? a.file_size : 0;
+        }
+      }
+      result = { withAttachment: n, bytes, umiMessages: giosg.umiMessages.length };
     } else if (m.op === 'counts') {
       result = { sent: graph.sent.length, umiMessages: giosg.umiMessages.length };
     }

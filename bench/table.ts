@@ -8,6 +8,7 @@ export const TARGETS = {
   drainPerSec: '>= 950 at a 1000/s limit, limit respected',
   swapGapMs: '< 1000 (median of 5)',
   peakRssMb: '< 200',
+  mediaPeakRssMb: '< 200 while relaying 100 media at once',
 };
 
 type Row = [string, string, string, string];
@@ -57,6 +58,16 @@ export function printTable(r: Record<string, any>): void {
       `${d.messagesPerSec} msg/s  max ${d.maxInAlignedSecond}/1s window (sliding ${d.maxInSlidingSecond}, longest pause ${d.maxGapMs} ms, simulator stalls up to ${d.simulatorLoopDelay.maxMs} ms)  sent ${d.sent} distinct ${d.distinctSent}`,
       TARGETS.drainPerSec,
       mark(d.messagesPerSec >= 950 && d.limitRespected && d.distinctSent === d.queued && d.sent === d.queued),
+    ]);
+  }
+  if (r.media) {
+    const m = r.media;
+    rows.push(['media relay (1 MB images, Graph sim → giosg)', `${m.rate.perSec} images/s  ${m.rate.mbPerSec} MB/s  (${m.rate.images} in ${m.rate.ms} ms)`, 'info', '']);
+    rows.push([
+      `media: ${m.concurrent.images} images at once, RSS (our server)`,
+      `idle ${m.idleRssMb} MB  peak ${m.peakRssMb} MB (sampled ${m.concurrent.sampledPeakRssMb} MB)  all in ${m.concurrent.ms} ms  delivered ${m.delivered}`,
+      TARGETS.mediaPeakRssMb,
+      mark(m.peakRssMb < 200 && m.delivered === m.rate.images + m.concurrent.images),
     ]);
   }
   if (r.processor) rows.push(['processor (stored webhooks → work, alone)', `${r.processor.perSec} webhooks/s  (${r.processor.webhooks} in ${r.processor.ms} ms, ${r.processor.cpuUsPerWebhook ?? '?'} µs CPU each)`, 'info: sustainable rate', '']);

@@ -31,6 +31,7 @@ import { PhoneRateLimiters } from './outbound/rate-limiters';
 import { ChannelControlImpl } from './channel-control';
 import { InboundMedia } from './media/inbound-media';
 import { OutboundMedia } from './media/outbound-media';
+import { TransferSlots } from './media/transfer-slots';
 import { MediaSpool, defaultSpoolDir } from './media/spool';
 import { MetaMediaClient } from '../meta/media-client';
 
@@ -80,10 +81,12 @@ export function buildChannel(s: Services): ChannelFeature {
   const circuit = new ChannelCircuit(s, incidents, state, outbox, tuning, onResume);
   const spool = new MediaSpool(s.config.mediaSpoolDir ?? defaultSpoolDir());
   const mediaClient = new MetaMediaClient({ baseUrl: s.config.graph.baseUrl, version: s.config.graph.version });
-  const sender = new OutboxSender(s, outbox, statuses, state, circuit, limiters, tuning, new OutboundMedia(s, spool, mediaClient));
+  // One budget for both directions: what bounds memory is the transfers in flight, whichever way.
+  const slots = new TransferSlots();
+  const sender = new OutboxSender(s, outbox, statuses, state, circuit, limiters, tuning, new OutboundMedia(s, spool, mediaClient, slots));
   // Acknowledging Meta's webhooks comes first; processing and relaying step aside while they arrive.
   const pressure = new IngestPressure();
-  const relay = new RelayWorker(s, inbound, tuning, pressure, new InboundMedia(s, circuit, spool, mediaClient));
+  const relay = new RelayWorker(s, inbound, tuning, pressure, new InboundMedia(s, circuit, spool, mediaClient, slots));
   const prober = new ChannelProber(s, state, circuit, tuning);
 
   const senderLoop = new PollingLoop('outbox-sender', tuning.pollMs, () => sender.tick(), s.logger);

@@ -26,6 +26,8 @@ import { GiosgUploads } from '../../giosg/uploads';
 import { translator } from '../../i18n';
 import { parseMediaRef, type MediaRef } from './media-ref';
 import { humanSize, type MediaSpool } from './spool';
+import type { TransferSlots } from './transfer-slots';
+import type { TFunction } from 'i18next';
 
 export type PreparedIntake = { held: false; text: string; attachments?: UmiAttachment[] } | { held: true };
 
@@ -54,6 +56,7 @@ export class InboundMedia {
     private readonly circuit: ChannelCircuit,
     private readonly spool: MediaSpool,
     private readonly media: MetaMediaClient,
+    private readonly slots: TransferSlots,
   ) {}
 
   async prepare(row: InboundRow, tenant: Tenant): Promise<PreparedIntake> {
@@ -68,21 +71,8 @@ export class InboundMedia {
       if (!current) throw new GraphError('no WhatsApp token in the vault', undefined, 190, undefined, 'No WhatsApp access token is stored for this channel', undefined);
       const info = await this.media.lookup({ mediaId: ref.id, phoneNumberId: tenant.phoneNumberId, token: current.token, appSecret: tenant.metaAppSecret });
       if (info.fileSize !== undefined && info.fileSize > limit) return this.notice(row, t('media:tooLarge', { size: humanSize(info.fileSize), limit: humanSize(limit) }));
-      const file = await this.spool.file();
-      try {
-        const got = await this.media.download({ url: info.url, token: current.token, dest: file.path, maxBytes: limit });
-        const mime = baseMime(info.mimeType ?? ref.mimeType ?? got.contentType ?? 'application/octet-stream');
-        const filename = ref.filename?.trim() || defaultFilename(ref.kind, mime, row.wa_message_id);
-        const up = await this.uploadsFor(tenant).upload(tenant.giosgOrganizationId, { path: file.path, filename, contentType: mime, size: got.bytes, md5: got.md5 });
-        this.s.metrics.relays.inc({ result: 'media' });
-        return {
-          held: false,
-          text: ref.caption?.trim() || receivedLine(ref, filename, t),
-          attachments: [{ upload_id: up.id, file_name: filename, content_type: mime, file_size: got.bytes, url: up.downloadUrl }],
-        };
-      } finally {
-        await file.discard();
-      }
+      // The URL lives ~5 minutes: a transfer waiting for a slot longer than that gets a 404, and the retry a fresh URL.
+      return await this.slots.run(() => this.transfer(row, tenant, ref, { url: info.url, mimeType: info.mimeType }, current.token, limit, t));
     } catch (err) {
       if (err instanceof TooLargeError) return this.notice(row, t('media:tooLarge', { size: humanSize(err.sizeBytes ?? limit + 1), limit: humanSize(limit) }));
       if (!(err instanceof GraphError)) throw err;
@@ -97,6 +87,24 @@ export class InboundMedia {
       }
       if (cls === 'message' && row.attempts + 1 >= GIVE_UP_AFTER_ATTEMPTS) return this.notice(row, t('media:unavailable', { reason: err.reason }));
       throw err;
+    }
+  }
+
+  private async transfer(row: InboundRow, tenant: Tenant, ref: MediaRef, info: { url: string; mimeType?: string }, token: string, limit: number, t: TFunction): Promise<PreparedIntake> {
+    const file = await this.spool.file();
+    try {
+      const got = await this.media.download({ url: info.url, token, dest: file.path, maxBytes: limit });
+      const mime = baseMime(info.mimeType ?? ref.mimeType ?? got.contentType ?? 'application/octet-stream');
+      const filename = ref.filename?.trim() || defaultFilename(ref.kind, mime, row.wa_message_id);
+      const up = await this.uploadsFor(tenant).upload(tenant.giosgOrganizationId, { path: file.path, filename, contentType: mime, size: got.bytes, md5: got.md5 });
+      this.s.metrics.relays.inc({ result: 'media' });
+      return {
+        held: false,
+        text: ref.caption?.trim() || receivedLine(ref, filename, t),
+        attachments: [{ upload_id: up.id, file_name: filename, content_type: mime, file_size: got.bytes, url: up.downloadUrl }],
+      };
+    } finally {
+      await file.discard();
     }
   }
 
@@ -115,7 +123,7 @@ export class InboundMedia {
   }
 }
 
-function receivedLine(ref: MediaRef, filename: string, t: (k: string, o?: Record<string, unknown>) => string): string {
+function receivedLine(ref: MediaRef, filename: string, t: TFunction): string {
   if (ref.kind === 'audio' && ref.voice) return t('media:received.voice');
   return t(`media:received.${ref.kind}`, { filename });
 }

@@ -13,6 +13,7 @@ import { GiosgError } from '../../giosg/client';
 import { translator } from '../../i18n';
 import { humanSize, type MediaSpool } from './spool';
 import { limitFor, openRef } from './outbound-media-ref';
+import type { TransferSlots } from './transfer-slots';
 
 /** The attachment cannot go to WhatsApp as it is; `reason` is the agent's notice, localized. */
 export class MediaRefused extends Error {
@@ -27,9 +28,14 @@ export class OutboundMedia {
     private readonly s: Services,
     private readonly spool: MediaSpool,
     private readonly media: MetaMediaClient,
+    private readonly slots: TransferSlots,
   ) {}
 
-  async send(tenant: Tenant, row: OutboxRow, token: string): Promise<{ wamid: string }> {
+  send(tenant: Tenant, row: OutboxRow, token: string): Promise<{ wamid: string }> {
+    return this.slots.run(() => this.transfer(tenant, row, token));
+  }
+
+  private async transfer(tenant: Tenant, row: OutboxRow, token: string): Promise<{ wamid: string }> {
     const ref = openRef(this.s.box, tenant.id, row.source_id, row.media!);
     const t = translator(tenant.defaultLocale);
     const limit = limitFor(ref.kind);

@@ -14,6 +14,7 @@ import { giosgControlRouter } from './giosg-control';
 import { adminMessageEvent, agentReplyBody, postWebhook, SANDBOX_AGENT } from './giosg-webhooks';
 import type { GiosgSim, GiosgSimOptions } from './giosg-types';
 import { UploadStore, uploadsApiRouter, uploadsCdnRouter } from './giosg-uploads';
+import { giosgFilesControlRouter } from './giosg-files-control';
 
 export type * from './giosg-types';
 
@@ -95,6 +96,7 @@ export async function startGiosgSimulator(o: GiosgSimOptions): Promise<GiosgSim>
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLog(() => state.requests));
+  app.use('/_sim/files', giosgFilesControlRouter(sim));
   app.use('/_sim', giosgControlRouter(state, sim));
   app.use(giosgFaults(state));
   // The CDN of signed upload and download links: no giosg token, the signature is the key.

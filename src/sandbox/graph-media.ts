@@ -19,6 +19,8 @@ export type SimMediaKind = (typeof MEDIA_TYPES)[number];
 
 /** Meta's upload cap is the document limit; the simulator refuses bigger parts the same way. */
 const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
+/** Uploads up to this size keep their bytes (the playground's phone shows them); bigger ones only their hash. */
+const KEEP_UPLOAD_BYTES = 5 * 1024 * 1024;
 const CHUNK = 64 * 1024;
 
 export interface StoredMedia {
@@ -173,19 +175,22 @@ export function mediaUploadHandler(state: GraphState, media: MediaStore, cfg: Au
       return fail(metaErrors.invalidParam('(#100) Invalid parameter', 'Param file must be a file upload (multipart/form-data).'));
     }
     const fields: Record<string, string> = {};
-    let file: { filename: string; mimeType: string; size: number; sha256: string; truncated: boolean } | undefined;
+    let file: { filename: string; mimeType: string; size: number; sha256: string; truncated: boolean; data?: Buffer } | undefined;
     let reading: Promise<void> = Promise.resolve();
     bb.on('field', (name, value) => void (fields[name] = value));
     bb.on('file', (_name, stream, info) => {
       const h = createHash('sha256');
       let size = 0;
+      const kept: Buffer[] = [];
       reading = new Promise<void>((resolve) => {
         stream.on('data', (c: Buffer) => {
           size += c.length;
           h.update(c);
+          if (size <= KEEP_UPLOAD_BYTES) kept.push(c);
         });
         stream.on('close', () => {
-          file = { filename: info.filename, mimeType: info.mimeType, size, sha256: h.digest('base64'), truncated: (stream as { truncated?: boolean }).truncated === true };
+          const data = size <= KEEP_UPLOAD_BYTES ? Buffer.concat(kept) : undefined;
+          file = { filename: info.filename, mimeType: info.mimeType, size, sha256: h.digest('base64'), truncated: (stream as { truncated?: boolean }).truncated === true, data };
           resolve();
         });
       });
@@ -196,7 +201,7 @@ export function mediaUploadHandler(state: GraphState, media: MediaStore, cfg: Au
         if (fields.messaging_product !== 'whatsapp') return fail(metaErrors.invalidParam('(#100) The parameter messaging_product is required.'));
         if (!file) return fail(metaErrors.invalidParam('(#100) The parameter file is required.'));
         if (file.truncated) return fail(metaErrors.invalidParam('(#100) Invalid parameter', 'Param file must be at most 100MB.'));
-        const stored = media.add({ mimeType: fields.type ?? file.mimeType, size: file.size, sha256: file.sha256, filename: file.filename, uploadedBy: phoneId });
+        const stored = media.add({ mimeType: fields.type ?? file.mimeType, size: file.size, sha256: file.sha256, filename: file.filename, uploadedBy: phoneId, data: file.data });
         res.json({ id: stored.id });
       });
     });
@@ -226,7 +231,16 @@ export function mediaSendHandler(state: GraphState, media: MediaStore, cfg: Auth
     const file = typeof obj.id === 'string' ? media.byId.get(obj.id) : undefined;
     if (typeof obj.id === 'string' && !file) return fail(metaErrors.invalidParam('(#131053) Media upload error', `Media id ${obj.id} was not found.`));
     const caption = typeof obj.caption === 'string' ? obj.caption : undefined;
-    const msg: SentMessage = { id: newWamid(), phoneNumberId: phoneId, to, body: caption ?? '', tokenFingerprint: tokenFingerprint(auth.token.token), at: Date.now() };
+    const filename = typeof obj.filename === 'string' ? obj.filename : file?.filename;
+    const msg: SentMessage = {
+      id: newWamid(),
+      phoneNumberId: phoneId,
+      to,
+      body: caption ?? '',
+      tokenFingerprint: tokenFingerprint(auth.token.token),
+      at: Date.now(),
+      media: { kind, ...(file ? { mediaId: file.id, mimeType: file.mimeType } : {}), ...(filename ? { filename } : {}) },
+    };
     state.noteSend(msg.at);
     state.sent.push(msg);
     media.sentMedia.push({

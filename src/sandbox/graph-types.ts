@@ -82,6 +82,8 @@ export interface SentMessage {
   /** First 8 hex chars of sha256(token); the raw token is never kept here. */
   tokenFingerprint: string;
   at: number;
+  /** Set for a media message: what was sent (its caption is `body`). */
+  media?: { kind: SimMediaKind; mediaId?: string; mimeType?: string; filename?: string };
 }
 
 export type MessageType = 'text' | 'image' | 'audio' | 'document' | 'video' | 'location' | 'sticker';

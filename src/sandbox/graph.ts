@@ -20,6 +20,7 @@ import { tokenFingerprint } from './fingerprint';
 import type { GraphSim, GraphSimOptions, SentMessage } from './graph-types';
 import { MediaStore, byMessageType, mediaDownloadHandler, mediaLookupHandler, mediaSendHandler, mediaUploadHandler, syntheticSha256 } from './graph-media';
 import { customerMediaMessage } from './graph-media-envelopes';
+import { graphMediaControlRouter } from './graph-media-control';
 
 export type * from './graph-types';
 export { appSecretProof } from './graph-auth';
@@ -112,6 +113,7 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLog(() => state.requests));
+  app.use('/_sim/media', graphMediaControlRouter(sim));
   app.use('/_sim', graphControlRouter(state, sim));
   app.use(graphFaults(state));
   // Before the JSON parser: the file is streamed, never buffered.

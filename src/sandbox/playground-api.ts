@@ -164,13 +164,13 @@ export function playgroundApi(s: Services, channel: ChannelControl, ctx: Playgro
     const { since } = parse(cursor, req.query);
     const to = req.query.to === undefined ? undefined : parse(waId, req.query.to);
     const page = expectOk(await ctx.graph.get(`/sent?since=${since}`), 'sent messages') as {
-      items: { id: string; to: string; body: string; at: number; phoneNumberId: string }[];
+      items: { id: string; to: string; body: string; at: number; phoneNumberId: string; media?: unknown }[];
       next: number;
     };
     res.json({
       items: page.items
         .filter((m) => m.phoneNumberId === DEMO.phoneNumberId && (to === undefined || m.to === to))
-        .map((m) => ({ id: m.id, to: m.to, text: m.body, at: m.at })),
+        .map((m) => ({ id: m.id, to: m.to, text: m.body, at: m.at, media: m.media ?? null })),
       next: page.next,
     });
   });
@@ -178,11 +178,18 @@ export function playgroundApi(s: Services, channel: ChannelControl, ctx: Playgro
   r.get('/giosg/umi-messages', async (req, res) => {
     const { since } = parse(cursor, req.query);
     const page = expectOk(await ctx.giosg.get(`/umi-messages?since=${since}`), 'UMI messages') as {
-      items: { id: string; thread_id: string; text: string; sender_name?: string; at: number; channelId: string }[];
+      items: { id: string; thread_id: string; text: string; sender_name?: string; at: number; channelId: string; attachments?: { upload_id: string; file_name: string; content_type: string; file_size: number }[] }[];
       next: number;
     };
     res.json({
-      items: page.items.map((m) => ({ id: m.id, threadId: m.thread_id, text: m.text, senderName: m.sender_name ?? null, at: m.at })),
+      items: page.items.map((m) => ({
+        id: m.id,
+        threadId: m.thread_id,
+        text: m.text,
+        senderName: m.sender_name ?? null,
+        at: m.at,
+        attachments: (m.attachments ?? []).map((a) => ({ uploadId: a.upload_id, fileName: a.file_name, contentType: a.content_type, size: a.file_size })),
+      })),
       next: page.next,
     });
   });

@@ -8,6 +8,7 @@ import type { ChannelControl } from '../channel/channel-types';
 import { normalizeLocale } from '../i18n';
 import { playgroundApi, type PlaygroundContext } from './playground-api';
 import { playgroundDir, renderPlayground } from './playground-page';
+import { playgroundMediaApi } from './playground-media-api';
 
 const ASSETS: Record<string, string> = {
   'playground.css': 'text/css; charset=utf-8',
@@ -29,6 +30,7 @@ export function playgroundRoutes(s: Services, channel: ChannelControl, ctx: Play
       if (!asset) return next();
       res.set('Cache-Control', 'no-cache').type(asset.type).send(asset.body);
     });
+    app.use('/playground/api/media', playgroundMediaApi(ctx));
     app.use('/playground/api', playgroundApi(s, channel, ctx));
   };
 }

@@ -91,6 +91,69 @@
     if (answer && answer.delivered === false) showError(t(key, { status: answer.webhookStatus }));
   }
 
+  // ---- files (media both ways) ----
+
+  const mediaStrings = () => $('media-strings').dataset;
+  const fileCache = new Map();
+
+  // A picture is shown inline (a data: URL from our API); any other file is a download link.
+  function fileNode(path, name) {
+    const box = el('div', 'file');
+    box.dataset.file = name || '';
+    const label = el('span', 'file-chip', name || '');
+    box.appendChild(label);
+    let got = fileCache.get(path);
+    if (!got) {
+      got = api(path);
+      fileCache.set(path, got);
+      got.catch(() => fileCache.delete(path));
+    }
+    got.then((f) => {
+      if (!f.dataUrl) return;
+      const type = String(f.mimeType || f.contentType || '');
+      if (type.startsWith('image/')) {
+        const img = el('img', 'file-image');
+        img.alt = mediaStrings().pictureAlt;
+        img.src = f.dataUrl;
+        box.insertBefore(img, label);
+      } else {
+        const a = el('a', 'file-chip', name || f.fileName || '');
+        a.href = f.dataUrl;
+        a.download = name || f.fileName || 'file';
+        box.replaceChild(a, label);
+      }
+    }, () => undefined);
+    return box;
+  }
+
+  function readBase64(file) {
+    return new Promise((resolve, reject) => {
+      const r = new FileReader();
+      r.onload = () => resolve(String(r.result).split(',')[1] || '');
+      r.onerror = () => reject(r.error || new Error('could not read the file'));
+      r.readAsDataURL(file);
+    });
+  }
+
+  function sendCustomerFile(kind, button) {
+    const number = customerNumber();
+    if (!/^\d{5,20}$/.test(number)) return showError(t('error_bad_number'));
+    const input = $('phone-text');
+    const caption = input.value.trim() || undefined;
+    const name = $('customer-name').value.trim() || undefined;
+    void withBusy(button, async () => {
+      const answer = await api('/media/customer', { from: number, name: name, kind: kind, caption: caption });
+      const label = kind === 'image' ? mediaStrings().sendPicture : mediaStrings().sendDocument;
+      phone.sent.push({ number: number, text: caption || '', at: Date.now(), file: label });
+      input.value = '';
+      renderPhone();
+      warnIfRefused(answer, 'error_meta_webhook_refused');
+    });
+  }
+
+  $('phone-send-picture').addEventListener('click', (e) => sendCustomerFile('image', e.currentTarget));
+  $('phone-send-document').addEventListener('click', (e) => sendCustomerFile('document', e.currentTarget));
+
   // ---- pane 1: the admin's giosg chats ----
 
   function chatTitle(chat) {
@@ -214,8 +277,8 @@
     const list = $('phone-messages');
     const all = phone.sent
       .filter((m) => m.number === phone.number)
-      .map((m) => ({ mine: true, text: m.text, at: m.at, id: 'c' + m.at }))
-      .concat(phone.received.map((m) => ({ mine: false, text: m.text, at: m.at, id: m.id })))
+      .map((m) => ({ mine: true, text: m.text, at: m.at, id: 'c' + m.at, sentFile: m.file }))
+      .concat(phone.received.map((m) => ({ mine: false, text: m.text, at: m.at, id: m.id, media: m.media })))
       .sort((a, b) => a.at - b.at);
     list.replaceChildren();
     if (!all.length) list.appendChild(el('li', 'empty', t('phone_empty')));
@@ -223,7 +286,9 @@
       const li = el('li', 'msg ' + (m.mine ? 'from-customer' : 'to-customer'));
       li.dataset.messageId = m.id;
       if (!m.mine) li.appendChild(el('span', 'who', overview ? overview.phone.verifiedName : ''));
-      li.appendChild(el('div', 'text', m.text));
+      if (m.media) li.appendChild(fileNode('/media/phone/' + encodeURIComponent(m.media.mediaId || ''), m.media.filename || m.media.kind));
+      if (m.sentFile) li.appendChild(el('div', 'file-chip', m.sentFile));
+      if (m.text) li.appendChild(el('div', 'text', m.text));
       li.appendChild(el('span', 'when', timeOf(m.at)));
       list.appendChild(li);
     }
@@ -276,6 +341,7 @@
       li.dataset.messageId = m.id;
       li.appendChild(el('span', 'who', (m.senderName || m.threadId) + ':'));
       li.appendChild(el('span', 'text', m.text));
+      for (const a of m.attachments || []) li.appendChild(fileNode('/media/giosg/' + encodeURIComponent(a.uploadId), a.fileName));
       list.appendChild(li);
     }
     list.scrollTop = list.scrollHeight;
@@ -296,11 +362,19 @@
     e.preventDefault();
     const input = $('agent-text');
     const text = input.value.trim();
-    if (!text) return;
+    const fileInput = $('agent-file');
+    const file = fileInput.files && fileInput.files[0];
+    if (!text && !file) return;
     const number = customerNumber();
     if (!/^\d{5,20}$/.test(number)) return showError(t('error_bad_number'));
     void withBusy(e.submitter, async () => {
-      warnIfRefused(await api('/agent/reply', { threadId: number, text: text }), 'error_reply_refused');
+      if (file) {
+        const body = { threadId: number, text: text, fileName: file.name, contentType: file.type || 'application/octet-stream', dataBase64: await readBase64(file) };
+        warnIfRefused(await api('/media/agent', body), 'error_reply_refused');
+        fileInput.value = '';
+      } else {
+        warnIfRefused(await api('/agent/reply', { threadId: number, text: text }), 'error_reply_refused');
+      }
       input.value = '';
     });
   });

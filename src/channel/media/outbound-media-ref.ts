@@ -45,7 +45,7 @@ export type AttachmentPlan =
   | { ok: false; notice: { key: 'media:out.unsupported'; vars: { filename: string; type: string } } | { key: 'media:out.tooLarge'; vars: { filename: string; size: string; limit: string } } };
 
 export function planAttachment(a: ReplyAttachment): AttachmentPlan {
-  const filename = (a.file_name ?? a.original_file_name ?? decodeURIComponent(path.basename(new URL(a.url).pathname)) ?? 'file').trim() || 'file';
+  const filename = (a.file_name ?? a.original_file_name ?? nameInUrl(a.url)).trim() || 'file';
   const given = a.content_type ? baseMime(a.content_type) : undefined;
   // giosg may label a file generically; the extension then tells what it is.
   const mime = given && given !== 'application/octet-stream' ? given : (BY_EXT[path.extname(filename).toLowerCase()] ?? given ?? 'application/octet-stream');
@@ -56,6 +56,15 @@ export function planAttachment(a: ReplyAttachment): AttachmentPlan {
     return { ok: false, notice: { key: 'media:out.tooLarge', vars: { filename, size: humanSize(a.file_size), limit: humanSize(limit) } } };
   }
   return { ok: true, ref: { kind, url: a.url, filename, mimeType: mime } };
+}
+
+function nameInUrl(url: string): string {
+  const last = path.basename(new URL(url).pathname);
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last; // a malformed %-escape: the name as it stands
+  }
 }
 
 const aad = (tenantId: string, sourceId: string) => `outbox-media:${tenantId}:${sourceId}`;

@@ -13,12 +13,15 @@ import { SwapWatcher } from './vault/swap-watcher';
 import { buildChannel, type ChannelFeature } from './channel/install';
 import { buildLinks, type LinksFeature } from './links/install';
 import { buildBot, type BotFeature } from './bot/install';
+import { buildOnboarding, type OnboardingFeature } from './onboarding/install';
+import { buildSetup } from './onboarding/setup-install';
 
 export interface Composed {
   services: Services;
   channel: ChannelFeature;
   links: LinksFeature;
   bot: BotFeature;
+  onboarding: OnboardingFeature;
   /** The Express app (everything but the Meta webhook intake). */
   app: Express;
   /** The server's request listener: the webhook intake first, then the app. */
@@ -47,11 +50,14 @@ export async function compose(config: Config, overrides: ServiceOverrides = {}, 
   const channel = buildChannel(services);
   const links = buildLinks(services);
   const bot = buildBot(services, { channel: channel.control, links: links.issuer });
+  const setup = buildSetup(services, { bot: bot.runtime, links: links.issuer, channel: channel.control });
+  const onboarding = buildOnboarding(services, { channel: channel.control, startSetup: setup.start });
 
   const features: Features = { services, channel, links, bot };
-  const app = createApp(services, [channel.routes, bot.routes, links.routes, ...extraRoutes(features)]);
+  const app = createApp(services, [channel.routes, bot.routes, links.routes, onboarding.routes, ...extraRoutes(features)]);
   return {
     ...features,
+    onboarding,
     app,
     handler: requestListener(channel.intake, app),
     workers: [watcher, ...channel.workers, ...bot.workers],

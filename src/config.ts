@@ -89,6 +89,9 @@ export const envSchema = z.object({
   }),
   GIOSG_ADMIN_TEAM_ID: optionalString,
   GIOSG_UMI_CHANNEL_ID: optionalString,
+  // Onboarding as a giosg App (src/onboarding/): the app's id and secret from giosg's app settings.
+  GIOSG_APP_ID: optionalString,
+  GIOSG_APP_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, { message: 'expected at least 16 characters' }),
   SEND_RATE_PER_SECOND: intInRange(80, 1, 10000),
   // Media passes through files here, one per transfer, deleted when it is over.
   MEDIA_SPOOL_DIR: optionalString,
@@ -150,6 +153,8 @@ export interface Config {
   sandbox: boolean;
   tenantId: string;
   tenantSeed?: TenantSeed;
+  /** The giosg App this service is; the trigger route exists only when it is set. */
+  giosgApp?: { appId: string; appSecret: string };
   initialAccessToken?: string;
   graph: { baseUrl: string; version: string };
   giosgBaseUrl: string;
@@ -210,8 +215,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const env = parsed.data;
   const present = CREDENTIAL_VARS.filter((k) => env[k] !== undefined);
-  const wantSandbox = env.SANDBOX === 'on' || (env.SANDBOX !== 'off' && present.length === 0);
+  const appVars = [env.GIOSG_APP_ID, env.GIOSG_APP_SECRET].filter((v) => v !== undefined).length;
+  const wantSandbox = env.SANDBOX === 'on' || (env.SANDBOX !== 'off' && present.length === 0 && appVars === 0);
   const problems: string[] = [];
+  if (appVars === 1) problems.push('GIOSG_APP_ID, GIOSG_APP_SECRET: set both or neither (the giosg App onboarding needs its id and secret)');
+  if (wantSandbox && appVars > 0) problems.push('SANDBOX: refusing to run the sandbox while GIOSG_APP_ID / GIOSG_APP_SECRET are set');
+  // A service that is a giosg App gets its tenants from installs: the seed tenant is optional.
+  const seedWanted = !wantSandbox && (present.length > 0 || appVars === 0);
 
   if (wantSandbox && present.length > 0) {
     problems.push(
@@ -220,7 +230,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (!wantSandbox) {
     for (const k of CREDENTIAL_VARS) {
-      if (env[k] === undefined) problems.push(`${k}: required when credentials are configured (set all of ${CREDENTIAL_VARS.join(', ')}, or none for the sandbox)`);
+      if (seedWanted && env[k] === undefined) problems.push(`${k}: required when credentials are configured (set all of ${CREDENTIAL_VARS.join(', ')}, or none for the sandbox)`);
     }
     if (env.TOKEN_ENCRYPTION_KEY === undefined) {
       problems.push('TOKEN_ENCRYPTION_KEY: required outside the sandbox (openssl rand -base64 32)');
@@ -238,7 +248,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const defaultLocale = env.DEFAULT_LOCALE as 'en' | 'fi' | 'sv';
-  const tenantSeed: TenantSeed | undefined = wantSandbox
+  const tenantSeed: TenantSeed | undefined = !seedWanted
     ? undefined
     : {
         id: env.TENANT_ID,
@@ -264,6 +274,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sandbox: wantSandbox,
     tenantId: env.TENANT_ID,
     tenantSeed,
+    ...(env.GIOSG_APP_ID && env.GIOSG_APP_SECRET ? { giosgApp: { appId: env.GIOSG_APP_ID, appSecret: env.GIOSG_APP_SECRET } } : {}),
     initialAccessToken: env.WHATSAPP_ACCESS_TOKEN,
     graph: { baseUrl: env.META_GRAPH_BASE_URL, version: env.META_GRAPH_VERSION },
     giosgBaseUrl: env.GIOSG_BASE_URL,

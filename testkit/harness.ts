@@ -47,6 +47,9 @@ export const TENANT = {
   defaultLocale: 'en' as const,
 };
 
+/** The giosg App the simulator installs; tests enable the trigger route with `config: { giosgApp: TEST_APP }`. */
+export const TEST_APP = { appId: 'app-7f3c9a', appSecret: 'giosg-app-secret-0123456789abcdef' };
+
 /** A token with a shape Meta would issue (opaque, long). Unique per call so tests can grep for it. */
 export function makeToken(): string {
   return `EAAG${randomBytes(90).toString('base64url')}`;
@@ -159,7 +162,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     requireAppSecretProof: true,
     webhookRetryDelaysMs: [50, 100, 200],
   });
-  const giosg = await startGiosgSimulator({ apiToken: TENANT.giosgApiToken, orgId: TENANT.giosgOrganizationId, botUserId: TENANT.giosgBotUserId });
+  const giosg = await startGiosgSimulator({ apiToken: TENANT.giosgApiToken, orgId: TENANT.giosgOrganizationId, botUserId: TENANT.giosgBotUserId, app: TEST_APP });
   graph.addPhone({ id: TENANT.phoneNumberId, wabaId: TENANT.wabaId, displayPhoneNumber: '+358 40 1234567', verifiedName: 'Acme Oy' });
   const db = await tempDatabase(o.engine ?? 'sqlite');
   const logs = new LogCapture();
@@ -192,6 +195,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   giosg.addUmiChannel({ id: TENANT.giosgUmiChannelId, reply_webhook_url: `${url}/webhooks/giosg/${TENANT.id}/replies?secret=${TENANT.giosgWebhookSecret}` });
   giosg.setBotWebhook(`${url}/webhooks/giosg/${TENANT.id}?secret=${TENANT.giosgWebhookSecret}`);
   graph.setWebhookTarget(`${url}/webhooks/meta/${TENANT.id}`);
+  giosg.app.setTriggerUrl(`${url}/apps/giosg/trigger`);
   const token = makeToken();
   graph.addToken({ token, appId: TENANT.metaAppId, type: 'SYSTEM_USER', scopes: ['whatsapp_business_management', 'whatsapp_business_messaging'], targetIds: [TENANT.wabaId], expiresAt: 0 });
   if (o.seedToken !== false) {

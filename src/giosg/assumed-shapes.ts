@@ -114,3 +114,30 @@ export const uploadResource = z
     download_url: z.string().min(1),
   })
   .passthrough();
+// ASSUMED (onboarding as a giosg App): giosg documents that a bot user's chat messages
+// reach an app through a webhook subscription on the channel
+// `/api/v5/users/{bot_user_id}/chats/*/messages`, but not the call that registers it from
+// code. We assume an organization's webhook collection with DRF's usual shape, and that the
+// UMI channel goes into the organization's first room when no room is chosen.
+export const ASSUMED_APP_PATHS = {
+  orgWebhooks: (orgId: string) => `/api/v5/orgs/${encodeURIComponent(orgId)}/webhooks`,
+  orgRooms: (orgId: string) => `/api/v5/orgs/${encodeURIComponent(orgId)}/rooms`,
+};
+
+/** Inviting one user (the installing admin) into the bot's chat, like a team: `{invited_user_id}`. */
+export const inviteUserBody = (userId: string) => ({ invited_user_id: userId });
+
+export const webhookSubscriptionRequest = z.object({
+  endpoint_url: z.string().url(),
+  description: z.string(),
+  subscriptions: z.array(z.object({ channel: z.string(), should_include_resource: z.boolean() })),
+});
+export type WebhookSubscriptionRequest = z.infer<typeof webhookSubscriptionRequest>;
+
+export const webhookList = z.object({
+  results: z.array(z.object({ id, endpoint_url: z.string() }).passthrough()),
+});
+
+export const roomList = z.object({
+  results: z.array(z.object({ id, name: z.string().nullish() }).passthrough()),
+});

@@ -13,6 +13,11 @@
 // - GETs are retried on 429, 5xx and network errors.
 import { z } from 'zod';
 import {
+  ASSUMED_APP_PATHS,
+  inviteUserBody,
+  roomList,
+  webhookList,
+  type WebhookSubscriptionRequest,
   ASSUMED_PATHS,
   ASSUMED_QUERIES,
   createChatResponse,
@@ -58,6 +63,14 @@ export interface ChatMessageInput {
   message: string;
   buttons?: ButtonAction[];
 }
+
+const umiChannelList = z.object({
+  results: z.array(z.object({ id: z.union([z.string(), z.number()]).transform(String), reply_webhook_url: z.string() }).passthrough()),
+});
+
+const userInvitationList = z.object({
+  results: z.array(z.object({ invited_user_id: z.union([z.string(), z.number()]).transform(String).nullish() }).passthrough()),
+});
 
 const messageResource = z.object({ id: z.union([z.string(), z.number()]).transform(String) }).passthrough();
 export const MAX_CHAT_MESSAGE = 2000;
@@ -124,6 +137,51 @@ export class GiosgClient {
       const listed = invitationList.safeParse(await this.get(path));
       return listed.success ? listed.data.results.find((i) => i.invited_team_id === teamId) : undefined;
     });
+  }
+
+  async inviteUser(botUserId: string, chatId: string, userId: string): Promise<void> {
+    const path = `${chatPath(botUserId, chatId)}/outgoing_chat_invitations`;
+    await this.post(path, inviteUserBody(userId), async () => {
+      const listed = userInvitationList.safeParse(await this.get(path));
+      return listed.success ? listed.data.results.find((i) => i.invited_user_id === userId) : undefined;
+    });
+  }
+
+  /**
+   * Subscribes an endpoint to giosg's webhooks. Looked up first and after a lost answer by
+   * its URL, so a repeated install never registers a second subscription.
+   */
+  async subscribeWebhook(orgId: string, body: WebhookSubscriptionRequest): Promise<{ id: string; created: boolean }> {
+    const path = ASSUMED_APP_PATHS.orgWebhooks(orgId);
+    const find = async () => {
+      const listed = webhookList.safeParse(await this.get(path));
+      return listed.success ? listed.data.results.find((w) => w.endpoint_url === body.endpoint_url) : undefined;
+    };
+    const existing = await find();
+    if (existing) return { id: existing.id, created: false };
+    const parsed = messageResource.safeParse(await this.post(path, body, find));
+    if (!parsed.success) throw new GiosgError('unexpected webhook subscription response', 'server');
+    return { id: parsed.data.id, created: true };
+  }
+
+  /** Registers a UMI channel (giosg's public register call), reusing one with the same reply URL. */
+  async registerUmiChannel(orgId: string, body: { name: string; messaging_channel: string; room_id: string; reply_webhook_url: string }): Promise<{ id: string; created: boolean }> {
+    const path = `/api/v5/orgs/${encodeURIComponent(orgId)}/unified_messaging`;
+    const find = async () => {
+      const listed = umiChannelList.safeParse(await this.get(path));
+      return listed.success ? listed.data.results.find((c) => c.reply_webhook_url === body.reply_webhook_url) : undefined;
+    };
+    const existing = await find();
+    if (existing) return { id: existing.id, created: false };
+    const parsed = messageResource.safeParse(await this.post(path, body, find));
+    if (!parsed.success) throw new GiosgError('unexpected UMI register response', 'server');
+    return { id: parsed.data.id, created: true };
+  }
+
+  async firstRoomId(orgId: string): Promise<string | null> {
+    const listed = roomList.safeParse(await this.get(ASSUMED_APP_PATHS.orgRooms(orgId)));
+    if (!listed.success) throw new GiosgError('unexpected room list response', 'server');
+    return listed.data.results[0]?.id ?? null;
   }
 
   /**

@@ -36,13 +36,17 @@ const agents = {
   https: new https.Agent({ keepAlive: true, maxSockets: 64 }),
 };
 
-export function requestJson(o: { method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body?: unknown; timeoutMs: number }): Promise<HttpAnswer> {
+/** `form` sends the body as application/x-www-form-urlencoded (OAuth token requests) instead of JSON. */
+export function requestJson(o: { method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body?: unknown; form?: Record<string, string>; timeoutMs: number }): Promise<HttpAnswer> {
   const url = new URL(o.url);
   const client = url.protocol === 'https:' ? https : http;
-  const payload = o.body === undefined ? undefined : Buffer.from(JSON.stringify(o.body));
+  const payload =
+    o.form !== undefined ? Buffer.from(new URLSearchParams(o.form).toString())
+    : o.body === undefined ? undefined
+    : Buffer.from(JSON.stringify(o.body));
   const headers: Record<string, string | number> = { ...o.headers, Accept: 'application/json' };
   if (payload) {
-    headers['Content-Type'] = 'application/json';
+    headers['Content-Type'] = o.form !== undefined ? 'application/x-www-form-urlencoded' : 'application/json';
     headers['Content-Length'] = payload.length;
   }
   return new Promise<HttpAnswer>((resolve, reject) => {

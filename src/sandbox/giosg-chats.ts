@@ -21,7 +21,8 @@ const postBody = z
     message: 'This field may not be blank.',
     path: ['message'],
   });
-const inviteBody = z.object({ invited_team_id: nonBlank() });
+// A team (alerts) or one user (the installing admin's setup chat, an assumed shape).
+const inviteBody = z.union([z.object({ invited_team_id: nonBlank() }), z.object({ invited_user_id: nonBlank() })]);
 
 const chatResource = (c: SimChat) => ({
   id: c.id,
@@ -38,7 +39,7 @@ export function chatsRouter(state: GiosgState): Router {
 
   // The API token is the bot user's; acting as another user is refused.
   r.use((req: Request<{ userId: string }>, res: Response, next) => {
-    if (req.params.userId === state.botUserId) return next();
+    if (req.params.userId === (res.locals.botUserId ?? state.botUserId)) return next();
     res.status(403).json({ detail: 'You do not have permission to perform this action.' });
   });
 
@@ -115,6 +116,13 @@ export function chatsRouter(state: GiosgState): Router {
     if (!chat) return;
     const b = parseDrf(inviteBody, req.body, res);
     if (!b) return;
+    if ('invited_user_id' in b) {
+      chat.invitedUsers = [...(chat.invitedUsers ?? []), b.invited_user_id];
+      const invitation = { id: randomUUID(), chat_id: chat.id, invited_user_id: b.invited_user_id, created_at: new Date().toISOString() };
+      chat.invitations.push(invitation);
+      res.status(201).json(invitation);
+      return;
+    }
     chat.invitedTeams.push(b.invited_team_id);
     const invitation = { id: randomUUID(), chat_id: chat.id, invited_team_id: b.invited_team_id, created_at: new Date().toISOString() };
     chat.invitations.push(invitation);

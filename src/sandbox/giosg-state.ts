@@ -2,6 +2,7 @@
 // in place on reset so references held by tests stay live.
 import { randomUUID } from 'node:crypto';
 import type { LoggedRequest } from './request-log';
+import { AppWorld } from './giosg-app';
 import type { ChatMessage, GiosgMode, MessageResource, SimChat, UmiChannel, UmiMessage } from './giosg-types';
 
 export const DEFAULT_ROOM_ID = 'sandbox-room';
@@ -15,6 +16,8 @@ export class GiosgState {
   /** Every message in every chat, in order: what GET .../messages lists. */
   readonly timeline: MessageResource[] = [];
   readonly requests: LoggedRequest[] = [];
+  /** Installed giosg App organizations, their bot tokens and webhook subscriptions. */
+  readonly app = new AppWorld();
   mode: GiosgMode = 'ok';
   retryAfterSec = 1;
   botWebhook: string | undefined;
@@ -101,6 +104,7 @@ export class GiosgState {
       list.length = 0;
     }
     this.umiByExternalId.clear();
+    this.app.reset();
     this.mode = 'ok';
     this.retryAfterSec = 1;
     this.botWebhook = undefined;

@@ -9,6 +9,8 @@ export interface GiosgSimOptions {
   botUserId: string;
   /** Bytes of uploaded files kept for showing (default 64 MB; 0 keeps only their hashes, for benchmarks). */
   keepUploadBytes?: number;
+  /** The giosg App this simulator installs (see giosg-app.ts); without it there is no /identity/token. */
+  app?: { appId: string; appSecret: string };
 }
 
 /** A file on a UMI message, as the intake received it (assumed shape, assumed-shapes.ts). */
@@ -35,6 +37,8 @@ export interface UmiChannel {
   /** Contains our ?secret=; never shown by the control API. */
   reply_webhook_url: string;
   messaging_channel?: string;
+  /** The organization that registered it (an installed app's), default the simulator's own. */
+  orgId?: string;
 }
 
 export interface UmiMessage {
@@ -63,7 +67,9 @@ export interface SimChat {
   id: string;
   created_at: string;
   invitedTeams: string[];
-  invitations: { id: string; chat_id: string; invited_team_id: string; created_at: string }[];
+  /** Users invited one by one (the installing admin into the setup chat). */
+  invitedUsers?: string[];
+  invitations: { id: string; chat_id: string; invited_team_id?: string; invited_user_id?: string; created_at: string }[];
   room_id: string;
   /** Set for chats UMI opened for a customer thread. */
   umiChannelId?: string;
@@ -128,4 +134,16 @@ export interface GiosgSim {
   requests: LoggedRequest[];
   /** Forget channels, chats, messages, requests, faults and the bot webhook. */
   reset(): void;
+  /** giosg's App install flow (needs options.app). */
+  app: {
+    orgs: import('./giosg-app').AppOrg[];
+    subscriptions: import('./giosg-app').WebhookSub[];
+    setTriggerUrl(url: string): void;
+    installForNewOrg(o?: { orgId?: string; name?: string; installerUserId?: string }): Promise<{ org: import('./giosg-app').AppOrg; answer: import('./giosg-app').TriggerAnswer; data: string }>;
+    uninstall(orgId: string): Promise<import('./giosg-app').TriggerAnswer>;
+    sign(claims: import('./giosg-app').TriggerClaimsInput, o?: { expiresInS?: number; secret?: string }): Promise<string>;
+    open(params: Record<string, string>): Promise<import('./giosg-app').TriggerAnswer>;
+    /** The installing admin writes in a chat of that organization's bot. */
+    adminSays(orgId: string, input: Omit<AdminSaysInput, 'senderId'>): Promise<{ status: number; resourceId: string }>;
+  };
 }

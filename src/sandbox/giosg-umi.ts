@@ -35,26 +35,27 @@ export function umiRouter(state: GiosgState, uploads?: UploadStore): Router {
 
   // Tokens are per organization; another org's path is a permission error, as in giosg.
   r.use((req: Request<{ org: string }>, res: Response, next) => {
-    if (req.params.org === state.orgId) return next();
+    if (req.params.org === (res.locals.orgId ?? state.orgId)) return next();
     res.status(403).json({ detail: 'You do not have permission to perform this action.' });
   });
 
   r.post('/', (req, res) => {
     const b = parseDrf(registerBody, req.body, res);
     if (!b) return;
-    const channel = { id: randomUUID(), ...b };
+    const channel = { id: randomUUID(), ...b, orgId: (res.locals.orgId as string | undefined) ?? state.orgId };
     state.umiChannels.push(channel);
-    res.status(201).json({ ...channel, organization_id: state.orgId, created_at: new Date().toISOString() });
+    res.status(201).json({ ...channel, organization_id: (res.locals.orgId as string | undefined) ?? state.orgId, created_at: new Date().toISOString() });
   });
 
   r.get('/', (_req, res) => {
-    res.json({ next: null, previous: null, results: state.umiChannels.map((c) => ({ ...c, organization_id: state.orgId })) });
+    const own = state.umiChannels.filter((c) => (c.orgId ?? state.orgId) === ((res.locals.orgId as string | undefined) ?? state.orgId));
+    res.json({ next: null, previous: null, results: own.map((c) => ({ ...c, organization_id: (res.locals.orgId as string | undefined) ?? state.orgId })) });
   });
 
   r.get('/:channelId', (req, res) => {
     const c = state.channel(req.params.channelId);
     if (!c) return void res.status(404).json({ detail: 'Not found.' });
-    res.json({ ...c, organization_id: state.orgId });
+    res.json({ ...c, organization_id: (res.locals.orgId as string | undefined) ?? state.orgId });
   });
 
   r.post('/:channelId/messages', (req, res) => {

@@ -8,6 +8,7 @@ import { requestLog } from './request-log';
 import { GiosgState, DEFAULT_ROOM_ID } from './giosg-state';
 import { giosgFaults, loseAnswers } from './giosg-faults';
 import { giosgAuth } from './giosg-auth';
+import { appOrgRouter, identityRouter, installForNewOrg, principalFor, signTrigger, openTrigger, uninstallOrg } from './giosg-app';
 import { umiRouter } from './giosg-umi';
 import { chatsRouter } from './giosg-chats';
 import { giosgControlRouter } from './giosg-control';
@@ -90,7 +91,35 @@ export async function startGiosgSimulator(o: GiosgSimOptions): Promise<GiosgSim>
       state.reset();
       uploads.reset();
     },
+    app: {
+      orgs: state.app.orgs,
+      subscriptions: state.app.subs,
+      setTriggerUrl: (url) => void (state.app.triggerUrl = url),
+      installForNewOrg: (opts) => installForNewOrg(state, needApp(), opts),
+      uninstall: (orgId) => uninstallOrg(state, needApp(), orgId),
+      sign: (claims, opts) => signTrigger(needApp(), claims, opts),
+      open: (params) => {
+        if (!state.app.triggerUrl) throw new Error('giosg simulator: no app trigger URL set');
+        return openTrigger(state.app.triggerUrl, params);
+      },
+      adminSays: async (orgId, input) => {
+        const org = state.app.orgs.find((x) => x.orgId === orgId);
+        if (!org) throw new Error(`giosg simulator: unknown organization ${orgId}`);
+        const { resource, payload } = adminMessageEvent(state, { senderId: org.installerUserId, senderName: 'Installing Admin', ...input });
+        state.timeline.push(resource);
+        state.adminMessages.push(resource);
+        const channel = `/api/v5/users/${org.botUserId}/chats/${resource.chat_id}/messages`;
+        const sub = state.app.subs.find((x) => x.orgId === orgId);
+        if (!sub) throw new Error('giosg simulator: the organization has no webhook subscription');
+        const { status } = await postWebhook(sub.endpoint_url, { ...payload, channel });
+        return { status, resourceId: resource.id };
+      },
+    },
   };
+  function needApp() {
+    if (!o.app) throw new Error('giosg simulator: started without an app (options.app)');
+    return o.app;
+  }
 
   const app = express();
   app.disable('x-powered-by');
@@ -98,14 +127,17 @@ export async function startGiosgSimulator(o: GiosgSimOptions): Promise<GiosgSim>
   app.use(requestLog(() => state.requests));
   app.use('/_sim/files', giosgFilesControlRouter(sim));
   app.use('/_sim', giosgControlRouter(state, sim));
+  // The OAuth endpoint is not the REST API: injected API faults leave it alone.
+  app.use(identityRouter(state, o.app));
   app.use(giosgFaults(state));
   // The CDN of signed upload and download links: no giosg token, the signature is the key.
   app.use('/_cdn', uploadsCdnRouter(uploads));
-  app.use(giosgAuth(o.apiToken));
+  app.use(giosgAuth(o.apiToken, (token) => principalFor(state, token)));
   app.use(express.json({ limit: '1mb' }));
   app.use(loseAnswers(state));
   app.use('/api/v5/orgs/:org/unified_messaging', umiRouter(state, uploads));
   app.use('/api/v5/orgs/:org/uploads', uploadsApiRouter(uploads, o.orgId, () => sim.url));
+  app.use('/api/v5/orgs/:org', appOrgRouter(state));
   app.use('/api/v5/users/:userId/chats', chatsRouter(state));
   app.use((_req: Request, res: Response) => void res.status(404).json({ detail: 'Not found.' }));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

@@ -5,6 +5,13 @@ import type { ChannelStateTable, Database } from './schema';
 
 export type CircuitStateRow = ChannelStateTable;
 
+/**
+ * Pauses that no token swap, probe or reconnect may lift: the giosg App is uninstalled, or
+ * its setup is not finished. Only releaseHold() with the same reason ends one.
+ */
+export const HOLD_REASONS = ['app_uninstalled', 'awaiting_setup'] as const;
+export type HoldReason = (typeof HOLD_REASONS)[number];
+
 export class CircuitStateRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -36,6 +43,28 @@ export class CircuitStateRepo {
       .set({ paused: 0, paused_reason: null, paused_since: null, incident_id: null, next_probe_at: null, updated_at: now })
       .where('tenant_id', '=', tenantId)
       .where('paused', '=', 1)
+      .where((eb) => eb.or([eb('paused_reason', 'is', null), eb('paused_reason', 'not in', [...HOLD_REASONS])]))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Holds every reply of the tenant (kept queued), whatever paused it before. */
+  async hold(tenantId: string, reason: HoldReason, now: number): Promise<void> {
+    await this.ensure(tenantId, now);
+    await this.db
+      .updateTable('channel_state')
+      .set({ paused: 1, paused_reason: reason, paused_since: now, next_probe_at: null, updated_at: now })
+      .where('tenant_id', '=', tenantId)
+      .execute();
+  }
+
+  /** Ends a hold of this reason. Returns true when this caller lifted it. */
+  async releaseHold(tenantId: string, reason: HoldReason, now: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('channel_state')
+      .set({ paused: 0, paused_reason: null, paused_since: null, incident_id: null, next_probe_at: null, updated_at: now })
+      .where('tenant_id', '=', tenantId)
+      .where('paused_reason', '=', reason)
       .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }

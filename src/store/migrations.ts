@@ -272,6 +272,36 @@ const migrations: Record<string, Builder> = {
     await db.schema.alterTable('inbound_messages').addColumn('paused_hold', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     await db.schema.alterTable('outbox').addColumn('media', 'text').execute();
   },
+  // Onboarding as a giosg App: one row per installing organization (its lifecycle and the
+  // setup dialog's progress), and one per trigger request so a replayed trigger is answered
+  // from the first one's outcome instead of being carried out again.
+  async '0010_giosg_app'(db) {
+    await db.schema
+      .createTable('giosg_app_installs')
+      .addColumn('tenant_id', 'text', (c) => c.primaryKey())
+      .addColumn('organization_id', 'text', (c) => c.notNull().unique())
+      .addColumn('app_id', 'text', (c) => c.notNull())
+      .addColumn('installation_id', 'text')
+      .addColumn('installer_user_id', 'text')
+      .addColumn('lifecycle', 'text', (c) => c.notNull())
+      .addColumn('setup_chat_id', 'text')
+      .addColumn('setup_step', 'text')
+      .addColumn('setup_draft', 'text')
+      .addColumn('wiring', 'text')
+      .addColumn('installed_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('giosg_app_triggers')
+      .addColumn('data_sha256', 'text', (c) => c.primaryKey())
+      .addColumn('trigger_type', 'text', (c) => c.notNull())
+      .addColumn('organization_id', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('outcome', 'text')
+      .addColumn('received_at', 'bigint', (c) => c.notNull())
+      .addColumn('finished_at', 'bigint')
+      .execute();
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -203,6 +203,38 @@ export interface SendBudgetTable {
   last_grant: number;
 }
 
+// 0010_giosg_app: organizations that installed the giosg App, and the triggers seen
+export type AppLifecycle = 'awaiting_setup' | 'active' | 'disabled';
+
+export interface GiosgAppInstallTable {
+  tenant_id: string;
+  organization_id: string;
+  app_id: string;
+  installation_id: string | null;
+  installer_user_id: string | null;
+  lifecycle: AppLifecycle;
+  /** The chat the bot opened with the installing admin for the setup dialog. */
+  setup_chat_id: string | null;
+  setup_step: string | null;
+  /** JSON of the Meta ids collected so far (no secrets: those go straight to the vault). */
+  setup_draft: string | null;
+  /** JSON of the last wiring check. */
+  wiring: string | null;
+  installed_at: number;
+  updated_at: number;
+}
+
+export interface GiosgAppTriggerTable {
+  /** SHA-256 of the trigger's `data` JWT: a replay carries the same bytes. */
+  data_sha256: string;
+  trigger_type: string;
+  organization_id: string;
+  state: 'running' | 'done' | 'failed';
+  outcome: string | null;
+  received_at: number;
+  finished_at: number | null;
+}
+
 export interface Database {
   tenants: TenantTable;
   token_versions: TokenVersionTable;
@@ -218,5 +250,7 @@ export interface Database {
   giosg_events: GiosgEventTable;
   job_leases: JobLeaseTable;
   send_budget: SendBudgetTable;
+  giosg_app_installs: GiosgAppInstallTable;
+  giosg_app_triggers: GiosgAppTriggerTable;
 }
 

@@ -4,7 +4,7 @@
 // An account cut-off reported by Meta's webhook (account_update) is not probed: only
 // Meta's ACCOUNT_RECONNECTED clears it, since the phone number stays readable meanwhile.
 import type { Services } from '../../services';
-import type { CircuitStateRepo } from '../../store/circuit-state-repo';
+import { HOLD_REASONS, type CircuitStateRepo } from '../../store/circuit-state-repo';
 import type { ChannelTuning } from '../../config';
 import type { ChannelCircuit } from './circuit';
 import { GraphError } from '../../meta/graph-errors';
@@ -20,7 +20,7 @@ export class ChannelProber {
   async tick(): Promise<boolean> {
     const now = this.s.clock.now();
     for (const st of await this.state.pausedTenants()) {
-      if (st.paused_reason === 'account_update') continue;
+      if (st.paused_reason === 'account_update' || (HOLD_REASONS as readonly (string | null)[]).includes(st.paused_reason)) continue;
       if (st.next_probe_at !== null && Number(st.next_probe_at) > now) continue;
       await this.probe(st.tenant_id);
     }

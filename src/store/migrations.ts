@@ -263,6 +263,10 @@ const migrations: Record<string, Builder> = {
     await sql`create index outbox_open on outbox (id) where state in ('queued', 'sending')`.execute(db);
     await sql`create index outbox_open_recipient on outbox (tenant_id, recipient, id) where state in ('queued', 'sending')`.execute(db);
   },
+  // Issue 26: why Meta refused a token, so the alert names the right fix.
+  async '0011_delivery_receipts'(db) {
+    await db.schema.alterTable('incidents').addColumn('token_cause', 'text').execute();
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -16,6 +16,7 @@ import { HttpError } from '../../http/errors';
 import { umiReplyWebhook } from '../../giosg/assumed-shapes';
 import { giosgWebhookGate } from '../../http/giosg-webhook-gate';
 import { splitForWhatsApp } from './split-text';
+import { splitReplyNotice } from './split-reply-notice';
 
 const AGENT_SENDER_TYPES = new Set(['user', 'agent']);
 const WA_ID = /^\d{5,20}$/;
@@ -72,6 +73,8 @@ export function giosgReplyRoutes(app: Express, s: Services, outbox: OutboxRepo, 
       counted(ids.length > 0 ? 'accepted' : 'duplicate');
       res.status(200).json({ ok: true, queued: ids.length, duplicate: ids.length === 0 });
       if (ids.length > 0) onEnqueued(tenant.id);
+      // Only the delivery that queued every part tells the agent; giosg's redeliveries do not.
+      if (parts.length > 1 && ids.length === parts.length) void splitReplyNotice(s, tenant, b.chat_id ?? null, parts.length);
     },
   );
 }

@@ -18,6 +18,7 @@ import { errorSummary } from '../log';
 import { formatTime, humanDuration } from './format';
 import type { AlertChats } from './alert-chat';
 import type { BotSay } from './speaker';
+import { causeAlert } from './token-cause-alert';
 
 export interface NotifierDeps {
   repo: BotAlertRepo;
@@ -131,7 +132,7 @@ export class AlertNotifier {
       reason: this.reason(t, inc),
       waiting: await this.waiting(t, tenant.id),
     };
-    const text = inc.fixableByToken ? t('bot:alert.auth', params) : t('bot:alert.cutoff', params);
+    const text = causeAlert(t, inc, params) ?? (inc.fixableByToken ? t('bot:alert.auth', params) : t('bot:alert.cutoff', params));
     return { text: text.replace(/\n{2,}/g, '\n'), buttons: this.buttons(t, inc.fixableByToken) };
   }
 

@@ -46,6 +46,7 @@ export function authenticate(
   if (status === 'unknown' || !stored) return { ok: false, error: metaErrors.unknownToken() };
   if (status === 'invalid') return { ok: false, error: metaErrors.invalidated() };
   if (status === 'expired') return { ok: false, error: metaErrors.expired(stored.expiresAt) };
+  if (stored.failure) return { ok: false, error: metaErrors.custom(stored.failure) };
 
   // Meta checks a proof whenever one is sent, and demands one when the app requires it.
   const proof = param(req, 'appsecret_proof');

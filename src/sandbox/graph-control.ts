@@ -7,6 +7,7 @@ import { tokenFingerprint } from './fingerprint';
 import { pageSince } from './cursor';
 import { parseBody } from './control-util';
 import { newWamid } from './graph-envelopes';
+import { tokenFailure } from './graph-errors';
 import type { GraphState, StoredToken } from './graph-state';
 import type { GraphSim } from './graph-types';
 
@@ -22,6 +23,16 @@ const tokenBody = z.object({
 });
 
 const selectBody = z.union([z.object({ fingerprint: z.string().length(8) }), z.object({ all: z.literal(true) })]);
+
+const failBody = z.intersection(
+  selectBody,
+  z.object({
+    code: z.number().int().nonnegative(),
+    subcode: z.number().int().nonnegative().optional(),
+    message: z.string().min(1).max(500).optional(),
+    httpStatus: z.number().int().min(400).max(599).optional(),
+  }),
+);
 
 const modeBody = z.object({
   mode: z.enum(['ok', 'down', '5xx', 'slow', 'timeout']),
@@ -59,6 +70,7 @@ export function graphControlRouter(state: GraphState, sim: GraphSim): Router {
         targetIds: t.targetIds ?? null,
         expiresAt: t.expiresAt,
         status: state.status(t.token),
+        failure: t.failure ? { code: t.failure.code, subcode: t.failure.subcode ?? null } : null,
       })),
       phones: [...state.phones.values()],
       sentCount: state.sent.length,
@@ -86,6 +98,24 @@ export function graphControlRouter(state: GraphState, sim: GraphSim): Router {
     const hit = selectTokens(state, b);
     hit.forEach((t) => (t.valid = false));
     res.json({ invalidated: hit.map((t) => tokenFingerprint(t.token)) });
+  });
+
+  // Any Meta error on a token's every use, e.g. {code:190, subcode:460}: play each cause.
+  r.post('/tokens/fail', (req, res) => {
+    const b = parseBody(failBody, req.body, res);
+    if (!b) return;
+    const hit = selectTokens(state, b);
+    const failure = tokenFailure(b);
+    hit.forEach((t) => (t.failure = failure));
+    res.json({ failing: hit.map((t) => tokenFingerprint(t.token)), code: failure.code, subcode: failure.subcode ?? null });
+  });
+
+  r.post('/tokens/heal', (req, res) => {
+    const b = parseBody(selectBody, req.body, res);
+    if (!b) return;
+    const hit = selectTokens(state, b);
+    hit.forEach((t) => (t.failure = undefined));
+    res.json({ healed: hit.map((t) => tokenFingerprint(t.token)) });
   });
 
   r.post('/mode', (req, res) => {

@@ -30,6 +30,12 @@ function describe(t: StoredToken, state: GraphState): Record<string, unknown> {
   const status = state.status(t.token);
   if (status === 'expired') data.error = { code: 190, message: expiredMessage(t.expiresAt), subcode: 463 };
   if (status === 'invalid') data.error = { code: 190, message: INVALIDATED_MESSAGE, subcode: 467 };
+  // Only an OAuth failure makes the token itself invalid; others (permissions, the proof)
+  // show up when the token is used.
+  if (status === 'ok' && t.failure?.code === 190) {
+    data.is_valid = false;
+    data.error = { code: 190, message: t.failure.message, ...(t.failure.subcode !== undefined ? { subcode: t.failure.subcode } : {}) };
+  }
   return data;
 }
 

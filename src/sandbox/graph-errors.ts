@@ -68,6 +68,7 @@ const KNOWN: Record<number, string> = {
   2: 'Service temporarily unavailable',
   4: '(#4) Application request limit reached',
   10: '(#10) Application does not have permission for this action',
+  200: '(#200) Permissions error',
   100: '(#100) Invalid parameter',
   131000: 'Something went wrong',
   131026: 'Message undeliverable',
@@ -76,6 +77,22 @@ const KNOWN: Record<number, string> = {
   130429: '(#130429) Rate limit hit',
   368: 'Temporarily blocked for policies violations',
 };
+
+// Meta's own wording for the code-190 subcodes (Graph API "Handling errors" reference).
+const TOKEN_SUBCODE_TEXT: Record<number, string> = {
+  458: 'Error validating access token: The user has not authorized application.',
+  460: 'Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.',
+  463: 'Error validating access token: Session has expired.',
+  467: 'Error validating access token: The access token is invalid.',
+  492: 'Error validating access token: The session is invalid because the user is not an admin of the asset.',
+};
+
+/** A failure set on one token; unset texts and statuses are Meta's for that code. */
+export function tokenFailure(s: { code: number; subcode?: number; message?: string; httpStatus?: number }): MetaErrorSpec {
+  const message = s.message ?? (s.code === 190 ? (s.subcode !== undefined ? TOKEN_SUBCODE_TEXT[s.subcode] : undefined) ?? 'Invalid OAuth access token.' : KNOWN[s.code]);
+  const httpStatus = s.httpStatus ?? (s.code === 190 ? 401 : s.code === 10 || (s.code >= 200 && s.code <= 299) ? 403 : 400);
+  return { httpStatus, code: s.code, subcode: s.subcode, message, type: s.code === 100 ? 'GraphMethodException' : 'OAuthException' };
+}
 
 export const metaErrors = {
   custom: (s: MetaErrorSpec): MetaError =>

@@ -16,6 +16,8 @@ export interface StoredToken {
   expiresAt: number;
   valid: boolean;
   phoneAccess?: string[];
+  /** Every call with this token answers this error (code 190 ones also through debug_token). */
+  failure?: MetaErrorSpec;
   issuedAt: number;
   userId: string;
 }

@@ -122,6 +122,8 @@ export interface GraphSim {
   /** Later use answers 190/467. */
   invalidateToken(token: string): void;
   removeScope(token: string, scope: string): void;
+  /** Every later call with the token answers this Meta error (null heals it); 190s also in debug_token. */
+  failToken(token: string, err: { code: number; subcode?: number; message?: string; httpStatus?: number } | null): void;
   addPhone(p: SimPhone): void;
   /** Our /webhooks/meta/:tenant URL. */
   setWebhookTarget(url: string): void;

@@ -8,7 +8,7 @@ import { listenOnLoopback } from './http-server';
 import { requestLog } from './request-log';
 import { sleep } from './sleep';
 import { GraphState } from './graph-state';
-import { metaErrors } from './graph-errors';
+import { metaErrors, tokenFailure } from './graph-errors';
 import { graphFaults, DEFAULT_SLOW_MS } from './graph-faults';
 import { debugTokenHandler } from './graph-debug-token';
 import { phoneHandler } from './graph-phone';
@@ -60,6 +60,7 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
       const t = stored(token);
       t.scopes = t.scopes.filter((s) => s !== scope);
     },
+    failToken: (token, err) => void (stored(token).failure = err ? tokenFailure(err) : undefined),
     addPhone: (p) => void state.phones.set(p.id, { ...p }),
     setWebhookTarget: (url) => void (state.webhookTarget = url),
     deliverWebhook: async (payload) => {

@@ -12,6 +12,7 @@ export interface AlertIncident {
   state: 'open' | 'resolved';
   reason: string | null;
   metaCode: number | null;
+  tokenCause: string | null;
   openedAt: number;
   resolvedAt: number | null;
   alertedAt: number | null;
@@ -132,6 +133,7 @@ function toIncident(r: Selectable<IncidentTable>): AlertIncident {
     state: r.state,
     reason: r.reason,
     metaCode: r.meta_code === null ? null : Number(r.meta_code),
+    tokenCause: r.token_cause ?? null,
     openedAt: Number(r.opened_at),
     resolvedAt: r.resolved_at === null ? null : Number(r.resolved_at),
     alertedAt: r.alerted_at === null ? null : Number(r.alerted_at),

@@ -11,6 +11,7 @@ export interface NewIncident {
   fixableByToken: boolean;
   reason: string | null;
   metaCode: number | null;
+  tokenCause?: string | null;
 }
 
 export class IncidentRepo {
@@ -27,6 +28,7 @@ export class IncidentRepo {
         state: 'open',
         reason: i.reason,
         meta_code: i.metaCode,
+        token_cause: i.tokenCause ?? null,
         opened_at: now,
         resolved_at: null,
         alerted_at: null,

@@ -302,6 +302,10 @@ const migrations: Record<string, Builder> = {
       .addColumn('finished_at', 'bigint')
       .execute();
   },
+  // Issue 26: why Meta refused a token, so the alert names the right fix.
+  async '0011_delivery_receipts'(db) {
+    await db.schema.alterTable('incidents').addColumn('token_cause', 'text').execute();
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -138,6 +138,8 @@ export interface IncidentTable {
   reminded_at: number | null;
   alert_chat_id: string | null;
   delivered_after: number | null;
+  /** Why Meta refused the token (meta/token-causes.ts); null for other incidents. */
+  token_cause: string | null;
 }
 
 export interface ChannelStateTable {

@@ -5,6 +5,8 @@ import { GraphError } from '../meta/graph-errors';
 import type { Tenant } from './tenants';
 import type { Diagnosis, StepResult, Warning } from './validation-types';
 import { metaFailure } from './validate-meta-failure';
+import { tokenCause } from '../meta/token-causes';
+import { causeDiagnosis } from './token-cause-diagnosis';
 
 export const REQUIRED_SCOPES = ['whatsapp_business_management', 'whatsapp_business_messaging'] as const;
 
@@ -14,9 +16,6 @@ export interface DebugTokenFacts {
   expiresAt: number | null;
   scopes: string[];
 }
-
-/** Meta's subcode for "the session has expired". */
-const EXPIRED_SUBCODE = 463;
 
 export async function fetchDebugToken(
   introspect: () => Promise<DebugTokenData>,
@@ -37,8 +36,10 @@ export async function fetchDebugToken(
 export function judgeDebugToken(data: DebugTokenData, tenant: Tenant, now: number): StepResult<DebugTokenFacts> {
   const expiresAtMs = data.expires_at && data.expires_at > 0 ? data.expires_at * 1000 : null;
   if (!data.is_valid) {
-    const expired = data.error?.subcode === EXPIRED_SUBCODE || (expiresAtMs !== null && expiresAtMs <= now);
-    return reject(expired ? { code: 'expired', step: 4, params: expiresAtMs ? { expiresAt: expiresAtMs } : {} } : { code: 'invalid', step: 4, params: {} });
+    // An expiry in the past says "expired" even when Meta's answer carries no subcode.
+    const pastExpiry = expiresAtMs !== null && expiresAtMs <= now;
+    const cause = pastExpiry ? 'expired' : (tokenCause({ code: data.error?.code ?? 190, subcode: data.error?.subcode, message: data.error?.message }) ?? 'revoked');
+    return { ok: false, ...causeDiagnosis(cause, cause === 'expired' && expiresAtMs ? { expiresAt: expiresAtMs } : {}) };
   }
   if (data.app_id !== undefined && data.app_id !== tenant.metaAppId) {
     return reject({ code: 'wrong_app', step: 4, params: { app: tenant.metaAppName ?? tenant.metaAppId, appId: tenant.metaAppId, otherApp: data.application ?? data.app_id } });

@@ -2,10 +2,12 @@
 // the bot, so both say the same thing and point at the same guide step.
 import { normalizeLocale, translator } from '../i18n';
 import type { Diagnosis, Warning } from './validation-types';
+import { TOKEN_CAUSE_CODES } from './token-cause-diagnosis';
 
 export function describeDiagnosis(d: Diagnosis, locale: string): string {
   const t = translator(locale);
-  return t(`validation:diagnosis.${d.code}`, interpolation(d.params, locale, d.step));
+  const ns = TOKEN_CAUSE_CODES.has(d.code) ? 'tokencause' : 'validation';
+  return t(`${ns}:diagnosis.${d.code}`, interpolation(d.params, locale, d.step));
 }
 
 export function describeWarning(w: Warning, locale: string): string {

@@ -8,6 +8,7 @@ import type { CircuitStateRepo } from '../../store/circuit-state-repo';
 import type { OutboxRepo } from '../../store/outbox-repo';
 import type { IncidentEvent } from '../../events';
 import type { ChannelTuning } from '../../config';
+import type { TokenCause } from '../../meta/token-causes';
 
 /** Incident kinds that pause the channel. account_update comes from Meta's webhook, the rest from sends. */
 export const PAUSING_KINDS = ['token', 'permission', 'account', 'account_update'];
@@ -17,6 +18,7 @@ export interface TripInput {
   fixableByToken: boolean;
   reason: string | null;
   metaCode: number | null;
+  tokenCause?: TokenCause | null;
 }
 
 export class ChannelCircuit {
@@ -45,7 +47,7 @@ export class ChannelCircuit {
   async trip(tenantId: string, t: TripInput): Promise<IncidentRow> {
     const now = this.s.clock.now();
     const { incident, created } = await this.incidents.open(
-      { tenantId, kind: t.kind, fixableByToken: t.fixableByToken, reason: t.reason, metaCode: t.metaCode },
+      { tenantId, kind: t.kind, fixableByToken: t.fixableByToken, reason: t.reason, metaCode: t.metaCode, tokenCause: t.tokenCause ?? null },
       now,
     );
     // A backlog mark from an earlier resume no longer holds: the channel stopped again.

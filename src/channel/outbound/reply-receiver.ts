@@ -17,6 +17,7 @@ import { umiReplyWebhook } from '../../giosg/assumed-shapes';
 import { giosgWebhookGate } from '../../http/giosg-webhook-gate';
 import { replyRows } from '../media/reply-attachments';
 import { translator } from '../../i18n';
+import { splitReplyNotice } from './split-reply-notice';
 
 const AGENT_SENDER_TYPES = new Set(['user', 'agent']);
 const WA_ID = /^\d{5,20}$/;
@@ -76,6 +77,9 @@ export function giosgReplyRoutes(app: Express, s: Services, outbox: OutboxRepo, 
         })().catch((err) => s.logger.warn({ tenant: tenant.id, err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'could not tell the agent that an attachment was not sent'));
       }
       if (ids.length > 0) onEnqueued(tenant.id);
+      // Only the delivery that queued every part tells the agent; giosg's redeliveries do not.
+      const parts = plan.rows.filter((r) => !r.media).length;
+      if (parts > 1 && ids.length === plan.rows.length) void splitReplyNotice(s, tenant, b.chat_id ?? null, parts);
     },
   );
 }

@@ -20,6 +20,7 @@ import type { ChannelTuning } from '../../config';
 import type { Tenant } from '../../vault/tenants';
 import { GraphError } from '../../meta/graph-errors';
 import { TOKEN_FIXABLE, PAUSING_CLASSES } from '../../meta/error-classes';
+import { tokenCause } from '../../meta/token-causes';
 import { ChannelCircuit } from './circuit';
 import { PhoneRateLimiters } from './rate-limiters';
 import { backoffMs } from '../backoff';
@@ -214,7 +215,10 @@ export class OutboxSender {
         return;
       }
       this.s.logger.warn({ tenant: tenant.id, outbox: row.id, class: cls, metaCode: code }, 'send refused; pausing the channel');
-      await this.circuit.trip(tenant.id, { kind: cls, fixableByToken: TOKEN_FIXABLE.has(cls), reason, metaCode: code });
+      const cause = TOKEN_FIXABLE.has(cls) ? tokenCause({ code: err.code, subcode: err.subcode, message: err.message }) : null;
+      // A reset app secret breaks every proof; a new token would fail the same way.
+      const fixableByToken = TOKEN_FIXABLE.has(cls) && cause !== 'app_secret_changed';
+      await this.circuit.trip(tenant.id, { kind: cls, fixableByToken, reason, metaCode: code, tokenCause: cause });
       await this.outbox.release(row.id, owner, now);
       return;
     }

@@ -29,6 +29,7 @@ import { OutboxSender } from './outbound/sender';
 import { ChannelProber } from './outbound/prober';
 import { PhoneRateLimiters } from './outbound/rate-limiters';
 import { ChannelControlImpl } from './channel-control';
+import { buildWindow } from './window/install-window';
 
 export interface ChannelFeature {
   /** What the bot and the playground may ask of the channel. */
@@ -67,18 +68,24 @@ export function buildChannel(s: Services): ChannelFeature {
   const kickSender = () => loopRef.sender?.kick();
   const circuit = new ChannelCircuit(s, incidents, state, outbox, tuning, kickSender);
   const sender = new OutboxSender(s, outbox, statuses, state, circuit, limiters, tuning);
+  const window = buildWindow(s);
+  sender.onWindowClosed = (tenant, row, owner) => window.gate.heldByMeta(tenant, row, owner);
+  window.observer.onReleased = kickSender;
   // Acknowledging Meta's webhooks comes first; processing and relaying step aside while they arrive.
   const pressure = new IngestPressure();
   const relay = new RelayWorker(s, inbound, tuning, pressure);
   const prober = new ChannelProber(s, state, circuit, tuning);
 
-  const senderLoop = new PollingLoop('outbox-sender', tuning.pollMs, () => sender.tick(), s.logger);
+  const senderLoop = new PollingLoop('outbox-sender', tuning.pollMs, async () => {
+    await window.refreshGauge();
+    return sender.tick();
+  }, s.logger);
   loopRef.sender = senderLoop;
   sender.onSendDone = kickSender;
   const relayLoop = new PollingLoop('inbound-relay', tuning.pollMs, () => relay.tick(), s.logger);
   const processor = new WebhookProcessor(s, {
     webhooks,
-    apply: new WebhookApplyRepo(s.store),
+    apply: new WebhookApplyRepo(s.store, window.observer),
     circuit,
     kickRelay: () => relayLoop.kick(),
     kickSender,
@@ -135,7 +142,7 @@ export function buildChannel(s: Services): ChannelFeature {
   const intake = metaWebhookIntake({ s, writer: new WebhookBatchWriter(s.store), onStored: (workMs) => s.events.emit('webhook.stored', { workMs }) });
   const routes = (app: Express) => {
     metaWebhookVerifyRoute(app, s.tenants);
-    giosgReplyRoutes(app, s, outbox, (tenantId) => s.events.emit('outbox.enqueued', { tenantId }));
+    giosgReplyRoutes(app, s, window.gate, (tenantId) => s.events.emit('outbox.enqueued', { tenantId }));
   };
   const idle = async () => {
     for (let pass = 0; pass < 2; pass++) {

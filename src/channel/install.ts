@@ -34,6 +34,7 @@ import { OutboundMedia } from './media/outbound-media';
 import { TransferSlots } from './media/transfer-slots';
 import { MediaSpool, defaultSpoolDir } from './media/spool';
 import { MetaMediaClient } from '../meta/media-client';
+import { buildWindow } from './window/install-window';
 
 export interface ChannelFeature {
   /** What the bot and the playground may ask of the channel. */
@@ -84,19 +85,25 @@ export function buildChannel(s: Services): ChannelFeature {
   // One budget for both directions: what bounds memory is the transfers in flight, whichever way.
   const slots = new TransferSlots();
   const sender = new OutboxSender(s, outbox, statuses, state, circuit, limiters, tuning, new OutboundMedia(s, spool, mediaClient, slots));
+  const window = buildWindow(s);
+  sender.onWindowClosed = (tenant, row, owner) => window.gate.heldByMeta(tenant, row, owner);
+  window.observer.onReleased = kickSender;
   // Acknowledging Meta's webhooks comes first; processing and relaying step aside while they arrive.
   const pressure = new IngestPressure();
   const relay = new RelayWorker(s, inbound, tuning, pressure, new InboundMedia(s, circuit, spool, mediaClient, slots));
   const prober = new ChannelProber(s, state, circuit, tuning);
 
-  const senderLoop = new PollingLoop('outbox-sender', tuning.pollMs, () => sender.tick(), s.logger);
+  const senderLoop = new PollingLoop('outbox-sender', tuning.pollMs, async () => {
+    await window.refreshGauge();
+    return sender.tick();
+  }, s.logger);
   loopRef.sender = senderLoop;
   sender.onSendDone = kickSender;
   const relayLoop = new PollingLoop('inbound-relay', tuning.pollMs, () => relay.tick(), s.logger);
   loopRef.relay = relayLoop;
   const processor = new WebhookProcessor(s, {
     webhooks,
-    apply: new WebhookApplyRepo(s.store),
+    apply: new WebhookApplyRepo(s.store, window.observer),
     circuit,
     kickRelay: () => relayLoop.kick(),
     kickSender,
@@ -154,7 +161,7 @@ export function buildChannel(s: Services): ChannelFeature {
   const intake = metaWebhookIntake({ s, writer: new WebhookBatchWriter(s.store), onStored: (workMs) => s.events.emit('webhook.stored', { workMs }) });
   const routes = (app: Express) => {
     metaWebhookVerifyRoute(app, s.tenants);
-    giosgReplyRoutes(app, s, outbox, (tenantId) => s.events.emit('outbox.enqueued', { tenantId }));
+    giosgReplyRoutes(app, s, window.gate, (tenantId) => s.events.emit('outbox.enqueued', { tenantId }));
   };
   const idle = async () => {
     for (let pass = 0; pass < 2; pass++) {

@@ -43,6 +43,9 @@ export const messageStatus = z.looseObject({
   timestamp: z.string().optional(),
   recipient_id: z.string().optional(),
   errors: z.array(statusError).optional(),
+  // Present on some statuses; the service window reads them (channel/window/window-observer.ts).
+  conversation: z.looseObject({ id: z.string().optional(), expiration_timestamp: z.string().optional(), origin: z.looseObject({ type: z.string().optional() }).optional() }).optional(),
+  pricing: z.looseObject({ category: z.string().optional() }).optional(),
 });
 
 export const messagesValue = z.looseObject({

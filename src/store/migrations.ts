@@ -306,6 +306,71 @@ const migrations: Record<string, Builder> = {
   async '0011_delivery_receipts'(db) {
     await db.schema.alterTable('incidents').addColumn('token_cause', 'text').execute();
   },
+  // The 24-hour customer-service window (src/channel/window/): each customer's last message,
+  // agents' replies held while the window is closed, the re-engagement template sent to
+  // reopen it, and the templates a tenant chose for that.
+  async '0008_service_window'(db, engine) {
+    const id = idColumn(engine);
+    const idOpts = (c: ColumnDefinitionBuilder) => (engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement());
+    await db.schema
+      .createTable('service_windows')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('wa_id', 'text', (c) => c.notNull())
+      .addColumn('last_inbound_at', 'bigint')
+      .addColumn('conversation_expires_at', 'bigint')
+      .addColumn('closed_seen_at', 'bigint')
+      .addColumn('profile_name', 'text')
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('service_windows_pk', ['tenant_id', 'wa_id'])
+      .execute();
+    await db.schema
+      .createTable('held_replies')
+      .addColumn('id', id, idOpts)
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('recipient', 'text', (c) => c.notNull())
+      .addColumn('source_id', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('giosg_chat_id', 'text')
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('written_at', 'bigint', (c) => c.notNull())
+      .addColumn('held_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('held_replies_source').on('held_replies').columns(['tenant_id', 'source_id']).unique().execute();
+    await db.schema.createIndex('held_replies_recipient').on('held_replies').columns(['tenant_id', 'recipient', 'written_at', 'id']).execute();
+    await db.schema
+      .createTable('reengagements')
+      .addColumn('id', id, idOpts)
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('recipient', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('template_name', 'text')
+      .addColumn('template_language', 'text')
+      .addColumn('params', 'text')
+      .addColumn('giosg_chat_id', 'text')
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+      .addColumn('lease_owner', 'text')
+      .addColumn('lease_until', 'bigint')
+      .addColumn('wamid', 'text')
+      .addColumn('error_code', 'integer')
+      .addColumn('error_reason', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    // One open re-engagement per customer: two held replies never send two templates.
+    await sql`create unique index reengagements_one_open on reengagements (tenant_id, recipient) where state in ('pending', 'sending', 'sent', 'no_template', 'failed')`.execute(db);
+    await db.schema
+      .createTable('reengagement_templates')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('position', 'integer', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('language', 'text', (c) => c.notNull())
+      .addColumn('params', 'text', (c) => c.notNull())
+      .addColumn('chosen_by', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('reengagement_templates_pk', ['tenant_id', 'position'])
+      .execute();
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -254,5 +254,71 @@ export interface Database {
   send_budget: SendBudgetTable;
   giosg_app_installs: GiosgAppInstallTable;
   giosg_app_triggers: GiosgAppTriggerTable;
+  service_windows: ServiceWindowTable;
+  held_replies: HeldReplyTable;
+  reengagements: ReengagementTable;
+  reengagement_templates: ReengagementTemplateTable;
+}
+
+/** A customer's 24-hour window (src/channel/window/). */
+export interface ServiceWindowTable {
+  tenant_id: string;
+  wa_id: string;
+  /** Meta's timestamp of the customer's latest message. */
+  last_inbound_at: number | null;
+  /** From a status's `conversation.expiration_timestamp` (service conversations). */
+  conversation_expires_at: number | null;
+  /** When Meta last refused a free-form reply with 131047. */
+  closed_seen_at: number | null;
+  profile_name: string | null;
+  updated_at: number;
+}
+
+export interface HeldReplyTable {
+  id: Id;
+  tenant_id: string;
+  recipient: string;
+  source_id: string;
+  body: string;
+  giosg_chat_id: string | null;
+  reason: 'window_closed' | 'meta_131047';
+  /** When the agent wrote it (the outbox row's created_at): the release order. */
+  written_at: number;
+  held_at: number;
+}
+
+/** pending → sending → sent | failed; no_template when none is configured; answered/superseded close it. */
+export type ReengagementState = 'pending' | 'sending' | 'sent' | 'failed' | 'no_template' | 'answered';
+
+export interface ReengagementTable {
+  id: Id;
+  tenant_id: string;
+  recipient: string;
+  state: ReengagementState;
+  template_name: string | null;
+  template_language: string | null;
+  /** JSON array of the body parameters' texts. */
+  params: string | null;
+  giosg_chat_id: string | null;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  wamid: string | null;
+  error_code: number | null;
+  error_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ReengagementTemplateTable {
+  tenant_id: string;
+  position: number;
+  name: string;
+  language: string;
+  /** JSON array of parameter sources (channel/window/template-params.ts). */
+  params: string;
+  chosen_by: string;
+  created_at: number;
 }
 

@@ -24,6 +24,18 @@ export interface StatusUpdate {
   recipient: string | null;
   errorCode: number | null;
   errorReason: string | null;
+  /** `conversation.expiration_timestamp` of the status, ms (service window, channel/window/). */
+  conversationExpiresAt?: number | null;
+  /** `conversation.origin.type`, else `pricing.category`. */
+  conversationType?: string | null;
+}
+
+/**
+ * Work another feature does in the apply transaction, after the customer messages are in
+ * (and, on PostgreSQL, their customers locked). Returns what to do once it committed.
+ */
+export interface ApplyHook {
+  inTransaction(trx: Kysely<Database>, items: ApplyItem[], now: number): Promise<() => void>;
 }
 
 export interface ApplyItem {
@@ -91,7 +103,10 @@ export class WebhookApplyRepo {
   private readonly engine: Engine;
   private readonly sqlite: SqliteDatabase | undefined;
 
-  constructor(store: Pick<Store, 'db' | 'engine' | 'sqliteDb'>) {
+  constructor(
+    store: Pick<Store, 'db' | 'engine' | 'sqliteDb'>,
+    private readonly hook?: ApplyHook,
+  ) {
     this.db = store.db;
     this.engine = store.engine;
     this.sqlite = store.engine === 'sqlite' ? store.sqliteDb : undefined;
@@ -100,6 +115,7 @@ export class WebhookApplyRepo {
   async apply(items: ApplyItem[], now: number): Promise<ApplyResult> {
     const result: ApplyResult = { taken: new Set(), inboundAdded: 0, statuses: new Map() };
     if (items.length === 0) return result;
+    let afterCommit: (() => void) | undefined;
     await this.db.transaction().execute(async (trx) => {
       let q = trx
         .selectFrom('webhook_events')
@@ -119,6 +135,7 @@ export class WebhookApplyRepo {
       if (this.engine === 'postgres' && inbound.length > 0) await lockCustomers(trx, inbound);
       result.inboundAdded = await this.insertInbound(trx, inbound, now);
       const newKeys = await this.insertStatuses(trx, mine.flatMap((i) => i.statuses), now);
+      if (this.hook) afterCommit = await this.hook.inTransaction(trx, mine, now);
 
       // Each status counts as new once, at its first occurrence (a batch can hold Meta's redelivery too).
       const firstSeen = new Set<string>();
@@ -141,6 +158,7 @@ export class WebhookApplyRepo {
         await trx.updateTable('webhook_events').set({ processed_at: now }).where('id', 'in', ids).execute();
       }
     });
+    afterCommit?.();
     return result;
   }
 

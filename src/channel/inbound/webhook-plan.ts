@@ -76,6 +76,8 @@ function addMessages(plan: WebhookPlan, tenant: Tenant, v: MessagesValue): void 
       errorCode: err?.code ?? null,
       errorReason: err ? (err.error_data?.details ?? err.message ?? err.title ?? null) : null,
       errorMessage: err?.message ?? null,
+      conversationExpiresAt: st.conversation?.expiration_timestamp && /^\d+$/.test(st.conversation.expiration_timestamp) ? Number(st.conversation.expiration_timestamp) * 1000 : null,
+      conversationType: st.conversation?.origin?.type ?? st.pricing?.category ?? null,
     });
   }
 }

@@ -22,7 +22,8 @@ import { splitReplyNotice } from './split-reply-notice';
 const AGENT_SENDER_TYPES = new Set(['user', 'agent']);
 const WA_ID = /^\d{5,20}$/;
 
-export function giosgReplyRoutes(app: Express, s: Services, outbox: OutboxRepo, onEnqueued: (tenantId: string) => void): void {
+/** `outbox` is the window gate in production (channel/window/window-gate.ts): it holds replies outside the 24-hour window. */
+export function giosgReplyRoutes(app: Express, s: Services, outbox: Pick<OutboxRepo, 'enqueue'>, onEnqueued: (tenantId: string) => void): void {
   const counted = (result: string) => s.metrics.webhooks.inc({ source: 'giosg_replies', result });
 
   app.post(

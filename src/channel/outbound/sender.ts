@@ -70,6 +70,9 @@ export class OutboxSender {
   /** Called when a send finishes (room for another claim): wakes the loop. */
   onSendDone: () => void = () => undefined;
 
+  /** Meta refused a free-form reply outside the customer's window (131047): true when it was held instead (channel/window/). */
+  onWindowClosed: (tenant: Tenant, row: OutboxRow, owner: string) => Promise<boolean> = async () => false;
+
   /**
    * Claims as many queue heads as there is room for and starts sending them without
    * waiting for them: a send that hangs until its timeout (10 s) must not hold up every
@@ -223,6 +226,7 @@ export class OutboxSender {
       return;
     }
     if (cls === 'message') {
+      if (code === 131047 && (await this.onWindowClosed(tenant, row, owner))) return;
       this.s.logger.info({ tenant: tenant.id, outbox: row.id, metaCode: code }, 'reply refused by Meta for this message');
       await this.outbox.markFailed(row.id, owner, { cls, code, reason }, now);
       this.s.events.emit('message.failed', { tenantId: tenant.id, outboxId: row.id, giosgChatId: row.giosg_chat_id, code, reason });

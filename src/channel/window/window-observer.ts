@@ -1,0 +1,73 @@
+// Keeps each customer's window up to date from Meta's webhooks, inside the transaction that
+// stores them: a customer message (re)opens the window and releases that customer's held
+// replies into the outbox in order; a status's service conversation tells when a window
+// ends for a customer we have not heard from; a 131047 failure says it has closed.
+// After the commit the sender is woken and the agent is told the held replies are going out.
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/schema';
+import type { ApplyHook, ApplyItem } from '../../store/webhook-apply-repo';
+import type { WindowObservation, WindowRepo, Released } from '../../store/window-repo';
+import type { Services } from '../../services';
+import type { WindowNotices } from './window-notice';
+import type { WindowMetrics } from './window-metrics';
+
+/** Conversation kinds Meta opens only inside a customer service window. */
+const SERVICE_CONVERSATIONS = new Set(['service', 'user_initiated']);
+export const WINDOW_CLOSED_CODE = 131047;
+
+export function observationsOf(items: ApplyItem[], now: number): WindowObservation[] {
+  const out: WindowObservation[] = [];
+  for (const item of items) {
+    for (const m of item.inbound) {
+      out.push({ tenantId: m.tenantId, waId: m.waId, lastInboundAt: m.waTimestamp, conversationExpiresAt: null, closedSeenAt: null, profileName: m.profileName });
+    }
+    for (const st of item.statuses) {
+      if (!st.recipient) continue;
+      const serviceEnd = st.conversationExpiresAt && st.conversationType && SERVICE_CONVERSATIONS.has(st.conversationType) ? st.conversationExpiresAt : null;
+      const closed = st.status === 'failed' && st.errorCode === WINDOW_CLOSED_CODE ? now : null;
+      if (serviceEnd === null && closed === null) continue;
+      out.push({ tenantId: st.tenantId, waId: st.recipient, lastInboundAt: null, conversationExpiresAt: serviceEnd, closedSeenAt: closed, profileName: null });
+    }
+  }
+  return out;
+}
+
+export class WindowObserver implements ApplyHook {
+  /** Wakes the outbox sender (set by install). */
+  onReleased: () => void = () => undefined;
+
+  constructor(
+    private readonly s: Services,
+    private readonly repo: WindowRepo,
+    private readonly notices: WindowNotices,
+    private readonly metrics: WindowMetrics,
+  ) {}
+
+  async inTransaction(trx: Kysely<Database>, items: ApplyItem[], now: number): Promise<() => void> {
+    const facts = observationsOf(items, now);
+    if (facts.length === 0) return () => undefined;
+    await this.repo.observe(trx, facts, now);
+    const released: Released[] = [];
+    const seen = new Set<string>();
+    for (const f of facts) {
+      if (f.lastInboundAt === null) continue;
+      const k = JSON.stringify([f.tenantId, f.waId]);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      const r = await this.repo.release(trx, f.tenantId, f.waId, now);
+      if (r) released.push(r);
+    }
+    return () => {
+      if (released.some((r) => r.count > 0)) this.onReleased();
+      for (const r of released) void this.announce(r);
+    };
+  }
+
+  private async announce(r: Released): Promise<void> {
+    if (r.count > 0) this.metrics.released.inc({ tenant: r.tenantId }, r.count);
+    this.s.logger.info({ tenant: r.tenantId, released: r.count }, 'the customer answered: held replies go out');
+    const tenant = await this.s.tenants.get(r.tenantId);
+    if (!tenant || r.count === 0) return;
+    await this.notices.say(tenant, r.giosgChatId, 'released', { count: r.count });
+  }
+}

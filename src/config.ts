@@ -218,7 +218,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const appVars = [env.GIOSG_APP_ID, env.GIOSG_APP_SECRET].filter((v) => v !== undefined).length;
   const wantSandbox = env.SANDBOX === 'on' || (env.SANDBOX !== 'off' && present.length === 0 && appVars === 0);
   const problems: string[] = [];
-  if (appVars === 1) problems.push('GIOSG_APP_ID, GIOSG_APP_SECRET: set both or neither (the giosg App onboarding needs its id and secret)');
+  if (appVars === 1) {
+    const missing = env.GIOSG_APP_ID === undefined ? 'GIOSG_APP_ID' : 'GIOSG_APP_SECRET';
+    problems.push(`${missing}: required with ${missing === 'GIOSG_APP_ID' ? 'GIOSG_APP_SECRET' : 'GIOSG_APP_ID'} (the giosg App onboarding needs its id and secret)`);
+  }
   if (wantSandbox && appVars > 0) problems.push('SANDBOX: refusing to run the sandbox while GIOSG_APP_ID / GIOSG_APP_SECRET are set');
   // A service that is a giosg App gets its tenants from installs: the seed tenant is optional.
   const seedWanted = !wantSandbox && (present.length > 0 || appVars === 0);

@@ -331,6 +331,7 @@ const migrations: Record<string, Builder> = {
       .addColumn('source_id', 'text', (c) => c.notNull())
       .addColumn('body', 'text', (c) => c.notNull())
       .addColumn('giosg_chat_id', 'text')
+      .addColumn('media', 'text')
       .addColumn('reason', 'text', (c) => c.notNull())
       .addColumn('written_at', 'bigint', (c) => c.notNull())
       .addColumn('held_at', 'bigint', (c) => c.notNull())

@@ -281,6 +281,8 @@ export interface HeldReplyTable {
   source_id: string;
   body: string;
   giosg_chat_id: string | null;
+  /** The sealed attachment of a held media reply, as in the outbox; null for text. */
+  media: ColumnType<string | null, string | null | undefined, string | null>;
   reason: 'window_closed' | 'meta_131047';
   /** When the agent wrote it (the outbox row's created_at): the release order. */
   written_at: number;

@@ -127,7 +127,7 @@ export class WindowRepo {
         if (inOutbox) continue;
         const res = await trx
           .insertInto('held_replies')
-          .values({ tenant_id: r.tenantId, recipient: r.recipient, source_id: r.sourceId, body: r.body, giosg_chat_id: r.giosgChatId, reason: 'window_closed', written_at: now, held_at: now })
+          .values({ tenant_id: r.tenantId, recipient: r.recipient, source_id: r.sourceId, body: r.body, giosg_chat_id: r.giosgChatId, media: r.media ?? null, reason: 'window_closed', written_at: now, held_at: now })
           .onConflict((oc) => oc.columns(['tenant_id', 'source_id']).doNothing())
           .returning('id')
           .executeTakeFirst();
@@ -151,7 +151,7 @@ export class WindowRepo {
       await this.observe(trx, [{ tenantId: o.tenant_id, waId: o.recipient, lastInboundAt: null, conversationExpiresAt: null, closedSeenAt: now, profileName: null }], now);
       const row = await trx
         .insertInto('held_replies')
-        .values({ tenant_id: o.tenant_id, recipient: o.recipient, source_id: o.source_id, body: o.body, giosg_chat_id: o.giosg_chat_id, reason: 'meta_131047', written_at: Number(o.created_at), held_at: now })
+        .values({ tenant_id: o.tenant_id, recipient: o.recipient, source_id: o.source_id, body: o.body, giosg_chat_id: o.giosg_chat_id, media: o.media, reason: 'meta_131047', written_at: Number(o.created_at), held_at: now })
         .onConflict((oc) => oc.columns(['tenant_id', 'source_id']).doNothing())
         .returningAll()
         .executeTakeFirst();
@@ -175,7 +175,7 @@ export class WindowRepo {
     for (const h of held) {
       await trx
         .insertInto('outbox')
-        .values(queuedOutboxRow({ tenantId, sourceId: h.source_id, recipient, body: h.body, giosgChatId: h.giosg_chat_id }, now))
+        .values(queuedOutboxRow({ tenantId, sourceId: h.source_id, recipient, body: h.body, giosgChatId: h.giosg_chat_id, media: h.media }, now))
         .onConflict((oc) => oc.columns(['tenant_id', 'source_id']).doNothing())
         .execute();
     }

@@ -95,6 +95,18 @@ export const envSchema = z.object({
   SEND_RATE_PER_SECOND: intInRange(80, 1, 10000),
   // Media passes through files here, one per transfer, deleted when it is over.
   MEDIA_SPOOL_DIR: optionalString,
+  // Issue 26: blue ticks for the customer (read mark + typing before a reply) and delivery
+  // lines for the agent. Some desks do not want customers to see "read": they can say off.
+  MARK_READ: z
+    .string()
+    .trim()
+    .default('on')
+    .refine((v) => ['on', 'off'].includes(v), { message: 'expected on or off' }),
+  DELIVERY_TICKS: z
+    .string()
+    .trim()
+    .default('all')
+    .refine((v) => ['all', 'read', 'off'].includes(v), { message: 'expected all, read or off' }),
   LINK_TTL_MINUTES: intInRange(15, 1, 1440),
   ALERT_REMINDER_HOURS: intInRange(4, 1, 168),
   TOKEN_HEALTH_INTERVAL_MINUTES: intInRange(60, 1, 10080),
@@ -159,6 +171,10 @@ export interface Config {
   graph: { baseUrl: string; version: string };
   giosgBaseUrl: string;
   sendRatePerSecond: number;
+  /** Mark the customer's latest message read (with a typing indicator) just before a reply (MARK_READ). */
+  markRead: boolean;
+  /** Which delivery states reach the agent's chat as a short line (DELIVERY_TICKS). */
+  deliveryTicks: 'all' | 'read' | 'off';
   linkTtlMs: number;
   alertReminderMs: number;
   tokenHealthIntervalMs: number;
@@ -184,6 +200,12 @@ export interface ChannelTuning {
   backoffMaxMs: number;
   /** While paused, how often the current token is probed. */
   probeIntervalMs: number;
+  /** How often the delivery-tick announcer looks for replies that changed state. */
+  ticksPollMs: number;
+  /** A 'delivered' waits this long before it is said, so a quick 'read' replaces it (one line, not two). */
+  ticksSettleMs: number;
+  /** A 'read' waits this long, so the read statuses of several replies (one webhook each) share a line. */
+  ticksReadSettleMs: number;
 }
 
 export class ConfigError extends Error {
@@ -282,6 +304,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     graph: { baseUrl: env.META_GRAPH_BASE_URL, version: env.META_GRAPH_VERSION },
     giosgBaseUrl: env.GIOSG_BASE_URL,
     sendRatePerSecond: env.SEND_RATE_PER_SECOND,
+    markRead: env.MARK_READ === 'on',
+    deliveryTicks: env.DELIVERY_TICKS as 'all' | 'read' | 'off',
     ...(env.MEDIA_SPOOL_DIR ? { mediaSpoolDir: env.MEDIA_SPOOL_DIR } : {}),
     linkTtlMs: env.LINK_TTL_MINUTES * 60_000,
     alertReminderMs: env.ALERT_REMINDER_HOURS * 3_600_000,

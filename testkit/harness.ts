@@ -96,6 +96,8 @@ export function testConfig(over: Partial<Config> = {}): Config {
     graph: { baseUrl: 'http://127.0.0.1:9', version: 'v25.0' },
     giosgBaseUrl: 'http://127.0.0.1:9',
     sendRatePerSecond: 80,
+    markRead: true,
+    deliveryTicks: 'all',
     linkTtlMs: 15 * 60_000,
     alertReminderMs: 4 * 3_600_000,
     tokenHealthIntervalMs: 3_600_000,

@@ -35,6 +35,10 @@ import { TransferSlots } from './media/transfer-slots';
 import { MediaSpool, defaultSpoolDir } from './media/spool';
 import { MetaMediaClient } from '../meta/media-client';
 import { buildWindow } from './window/install-window';
+import { ReadMarker } from './outbound/read-marker';
+import { DeliveryTicks } from './outbound/delivery-ticks';
+import { DeliveryTickRepo } from '../store/delivery-tick-repo';
+import { ReadMarkRepo } from '../store/read-mark-repo';
 
 export interface ChannelFeature {
   /** What the bot and the playground may ask of the channel. */
@@ -84,7 +88,7 @@ export function buildChannel(s: Services): ChannelFeature {
   const mediaClient = new MetaMediaClient({ baseUrl: s.config.graph.baseUrl, version: s.config.graph.version });
   // One budget for both directions: what bounds memory is the transfers in flight, whichever way.
   const slots = new TransferSlots();
-  const sender = new OutboxSender(s, outbox, statuses, state, circuit, limiters, tuning, new OutboundMedia(s, spool, mediaClient, slots));
+  const sender = new OutboxSender(s, outbox, statuses, state, circuit, limiters, tuning, new OutboundMedia(s, spool, mediaClient, slots), new ReadMarker(s, new ReadMarkRepo(db)));
   const window = buildWindow(s);
   sender.onWindowClosed = (tenant, row, owner) => window.gate.heldByMeta(tenant, row, owner);
   window.observer.onReleased = kickSender;
@@ -112,7 +116,11 @@ export function buildChannel(s: Services): ChannelFeature {
   const processorLoop = new PollingLoop('meta-webhook-processor', tuning.pollMs, () => processor.tick(), s.logger);
   const probeLoop = new PollingLoop('channel-probe', Math.max(50, Math.min(tuning.pollMs * 10, Math.floor(tuning.probeIntervalMs / 2))), () => prober.tick(), s.logger);
 
-  const loops = [processorLoop, relayLoop, senderLoop, probeLoop];
+  const tickRepo = new DeliveryTickRepo(db);
+  const ticks = new DeliveryTicks(s, tickRepo, tuning);
+  const ticksLoop = new PollingLoop('delivery-ticks', tuning.ticksPollMs, () => ticks.tick(), s.logger);
+
+  const loops = [processorLoop, relayLoop, senderLoop, probeLoop, ...(s.config.deliveryTicks === 'off' ? [] : [ticksLoop])];
   let stopped = true;
   let starting: Promise<void> | undefined;
   const worker: Worker = {
@@ -143,7 +151,7 @@ export function buildChannel(s: Services): ChannelFeature {
       await sender.drain();
       await limiters.stop();
       // Give back unfinished claims so the next process need not wait for the lease.
-      await Promise.allSettled([sender.releaseOwned(), relay.releaseOwned()]);
+      await Promise.allSettled([sender.releaseOwned(), relay.releaseOwned(), tickRepo.giveUpTurn(s.instanceId)]);
     },
   };
   const control = new ChannelControlImpl(state, incidents, outbox, kickSender);

@@ -8,6 +8,9 @@ export const DEFAULT_TUNING: ChannelTuning = {
   backoffBaseMs: 1_000,
   backoffMaxMs: 5 * 60_000,
   probeIntervalMs: 3 * 60_000,
+  ticksPollMs: 2_000,
+  ticksSettleMs: 8_000,
+  ticksReadSettleMs: 1_500,
 };
 
 export function channelTuning(config: Config): ChannelTuning {

@@ -28,6 +28,18 @@ export class Metrics {
     labelNames: ['class'],
     registers: [this.registry],
   });
+  readonly readMarks = new Counter({
+    name: 'whatsapp_read_marks_total',
+    help: 'Customer messages marked read (with a typing indicator) before a reply, by result',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly deliveryTicks = new Counter({
+    name: 'giosg_delivery_ticks_total',
+    help: 'Delivery lines said in agents\' chats, by state (delivered, read) and result (posted, failed)',
+    labelNames: ['state', 'result'],
+    registers: [this.registry],
+  });
   readonly channelPaused = new Gauge({
     name: 'channel_paused',
     help: '1 while a tenant channel is paused (circuit open)',

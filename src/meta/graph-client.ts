@@ -27,6 +27,8 @@ const sendResponse = z.object({
   messages: z.array(z.object({ id: z.string() }).passthrough()).min(1),
 }).passthrough();
 
+const readResponse = z.object({ success: z.literal(true) }).passthrough();
+
 const debugTokenResponse = z.object({
   data: z.object({
     is_valid: z.boolean(),
@@ -77,6 +79,25 @@ export class GraphClient {
     return { wamid: parsed.data.messages[0].id };
   }
 
+  /**
+   * Marks a customer's message (and every earlier one) read, so they see blue ticks, and with
+   * `typing` shows "typing…" until our next message or for 25 s, as Meta documents for the
+   * read status. A short timeout of its own: it comes just before a reply and must not use up
+   * the reply's lease.
+   */
+  async markRead(p: { phoneNumberId: string; token: string; appSecret: string; messageId: string; typing: boolean; timeoutMs?: number }): Promise<void> {
+    const res = await this.request(
+      'post',
+      `/${encodeURIComponent(p.phoneNumberId)}/messages`,
+      p.token,
+      p.appSecret,
+      { messaging_product: 'whatsapp', status: 'read', message_id: p.messageId, ...(p.typing ? { typing_indicator: { type: 'text' } } : {}) },
+      undefined,
+      p.timeoutMs,
+    );
+    if (!readResponse.safeParse(res).success) throw new GraphError('unexpected read-status response from Graph API', 200, undefined, undefined, undefined, undefined);
+  }
+
   /** Introspects a token with the app token (app id|secret), as Meta documents for debug_token. */
   async debugToken(p: { inputToken: string; appId: string; appSecret: string }): Promise<DebugTokenData> {
     const res = await this.http('GET', '/debug_token', { input_token: p.inputToken, access_token: `${p.appId}|${p.appSecret}` });
@@ -95,16 +116,16 @@ export class GraphClient {
     return parsed.data;
   }
 
-  private async request(method: 'get' | 'post', path: string, token: string, appSecret: string, body?: unknown, params?: Record<string, string>) {
-    const res = await this.http(method === 'get' ? 'GET' : 'POST', path, { ...params, appsecret_proof: appSecretProof(token, appSecret) }, { Authorization: `Bearer ${token}` }, body);
+  private async request(method: 'get' | 'post', path: string, token: string, appSecret: string, body?: unknown, params?: Record<string, string>, timeoutMs?: number) {
+    const res = await this.http(method === 'get' ? 'GET' : 'POST', path, { ...params, appsecret_proof: appSecretProof(token, appSecret) }, { Authorization: `Bearer ${token}` }, body, timeoutMs);
     if (res.status >= 400 || (res.data && typeof res.data === 'object' && 'error' in res.data)) throw fromErrorBody(res.status, res.data);
     return res.data as unknown;
   }
 
   /** One request; every status is returned for the caller to classify. Only transport failures throw. */
-  private async http(method: 'GET' | 'POST', path: string, query: Record<string, string>, headers: Record<string, string> = {}, body?: unknown): Promise<HttpAnswer> {
+  private async http(method: 'GET' | 'POST', path: string, query: Record<string, string>, headers: Record<string, string> = {}, body?: unknown, timeoutMs?: number): Promise<HttpAnswer> {
     try {
-      return await requestJson({ method, url: `${this.base}${path}?${new URLSearchParams(query).toString()}`, headers, body, timeoutMs: this.timeoutMs });
+      return await requestJson({ method, url: `${this.base}${path}?${new URLSearchParams(query).toString()}`, headers, body, timeoutMs: timeoutMs ?? this.timeoutMs });
     } catch (err) {
       throw transportError(err);
     }

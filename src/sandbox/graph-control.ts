@@ -46,6 +46,8 @@ const customerBody = z.object({
   text: z.string().min(1),
 });
 
+const readsBody = z.object({ phoneNumberId: z.string().min(1), waId: z.string().regex(/^\d{5,20}$/) });
+
 function selectTokens(state: GraphState, sel: z.infer<typeof selectBody>): StoredToken[] {
   const all = [...state.tokens.values()];
   return 'all' in sel ? all : all.filter((t) => tokenFingerprint(t.token) === sel.fingerprint);
@@ -139,6 +141,18 @@ export function graphControlRouter(state: GraphState, sim: GraphSim): Router {
 
   r.get('/sent', (req, res) => {
     res.json(pageSince(state.sent, req.query.since));
+  });
+
+  r.get('/read-marks', (req, res) => {
+    res.json(pageSince(state.readMarks, req.query.since));
+  });
+
+  // The customer has the chat open: every message sent to them gets its `read` status.
+  r.post('/customer-reads', async (req, res) => {
+    const b = parseBody(readsBody, req.body, res);
+    if (!b) return;
+    if (!state.webhookTarget) return void res.status(409).json({ error: 'no webhook target set' });
+    res.json({ read: await sim.customerReads({ phoneNumberId: b.phoneNumberId, waId: b.waId }) });
   });
 
   return r;

@@ -3,6 +3,7 @@
 // test holding `sim.sent` keeps looking at the live list.
 import { randomBytes } from 'node:crypto';
 import type { LoggedRequest } from './request-log';
+import type { ReadMark } from './graph-read';
 import type { GraphMode, MetaErrorSpec, SentMessage, SimPhone, SimToken } from './graph-types';
 
 export const WHATSAPP_SCOPES = ['whatsapp_business_management', 'whatsapp_business_messaging'];
@@ -30,6 +31,12 @@ export class GraphState {
   readonly tokens = new Map<string, StoredToken>();
   readonly phones = new Map<string, SimPhone>();
   readonly sent: SentMessage[] = [];
+  /** Read marks (and typing indicators) the business sent, in order. */
+  readonly readMarks: ReadMark[] = [];
+  /** Ids of the customer messages this simulator delivered: the ones a read mark may name. */
+  readonly customerMessageIds = new Set<string>();
+  /** Sent messages the customer has read (their `read` status went out). */
+  readonly readByCustomer = new Set<string>();
   readonly requests: LoggedRequest[] = [];
   mode: GraphMode = 'ok';
   latencyMs = 0;
@@ -97,6 +104,9 @@ export class GraphState {
     this.tokens.clear();
     this.phones.clear();
     this.sent.length = 0;
+    this.readMarks.length = 0;
+    this.customerMessageIds.clear();
+    this.readByCustomer.clear();
     this.requests.length = 0;
     this.mode = 'ok';
     this.latencyMs = 0;

@@ -2,8 +2,9 @@
 // API and tests can share them without importing each other.
 import type { LoggedRequest } from './request-log';
 import type { SentMedia, SimMediaKind, StoredMedia } from './graph-media';
+import type { ReadMark } from './graph-read';
 
-export type { SentMedia, SimMediaKind, StoredMedia };
+export type { SentMedia, SimMediaKind, StoredMedia, ReadMark };
 
 export interface CustomerMediaInput {
   phoneNumberId: string;
@@ -59,6 +60,8 @@ export interface GraphSimOptions {
   requireAppSecretProof?: boolean;
   /** Send `sent` then `delivered` status webhooks after each accepted message. */
   autoStatuses?: boolean;
+  /** With autoStatuses, the customer also reads each message (a `read` status after `delivered`). */
+  autoRead?: boolean;
   /** Waits between webhook attempts; default [1000, 5000, 30000]. */
   webhookRetryDelaysMs?: number[];
 }
@@ -133,6 +136,10 @@ export interface GraphSim {
   statusUpdate(o: StatusUpdateInput): object;
   accountUpdate(o: { wabaId: string; event: string }): object;
   sent: SentMessage[];
+  /** Read marks (with or without typing) the business sent for customers' messages. */
+  readMarks: ReadMark[];
+  /** The customer opens the chat: a `read` status for every message sent to them not read yet. Returns how many. */
+  customerReads(o: { phoneNumberId: string; waId: string }): Promise<number>;
   /** The next n sends fail with this Meta error. */
   failNext(n: number, err: MetaErrorSpec): void;
   setMode(mode: GraphMode, opts?: { latencyMs?: number }): void;

@@ -13,6 +13,7 @@ import { graphFaults, DEFAULT_SLOW_MS } from './graph-faults';
 import { debugTokenHandler } from './graph-debug-token';
 import { phoneHandler } from './graph-phone';
 import { sendHandler } from './graph-send';
+import { readHandler, isReadRequest } from './graph-read';
 import { graphControlRouter } from './graph-control';
 import { deliverSigned, DEFAULT_RETRY_DELAYS_MS } from './graph-webhooks';
 import * as envelopes from './graph-envelopes';
@@ -67,10 +68,21 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
       if (!state.webhookTarget) throw new Error('graph simulator: no webhook target set');
       return deliverSigned(state.webhookTarget, payload, o.appSecret, retryDelays, shutdown.signal);
     },
-    customerMessage: (m) => envelopes.customerMessage(state.phones, m),
+    customerMessage: (m) => {
+      const payload = envelopes.customerMessage(state.phones, m) as { entry: { changes: { value: { messages?: { id: string }[] } }[] }[] };
+      for (const msg of payload.entry[0]?.changes[0]?.value.messages ?? []) state.customerMessageIds.add(msg.id);
+      return payload;
+    },
     statusUpdate: (s) => envelopes.statusUpdate(state.phones, s),
     accountUpdate: (a) => envelopes.accountUpdate(a),
     sent: state.sent,
+    readMarks: state.readMarks,
+    customerReads: async ({ phoneNumberId, waId }) => {
+      const unread = state.sent.filter((m) => m.phoneNumberId === phoneNumberId && m.to.replace(/\D/g, '') === waId && !state.readByCustomer.has(m.id));
+      for (const m of unread) state.readByCustomer.add(m.id);
+      for (const m of unread) await sim.deliverWebhook(sim.statusUpdate({ phoneNumberId, wamid: m.id, recipient: m.to, status: 'read' }));
+      return unread.length;
+    },
     failNext: (n, err) => state.failNext(n, err),
     setMode: (mode, opts) => {
       state.mode = mode;
@@ -90,7 +102,11 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
         const seed = m.seed ?? 1;
         return media.add({ mimeType: m.mimeType, size: m.size ?? 0, seed, sha256: await syntheticSha256(seed, m.size ?? 0) });
       },
-      customerMessage: (m) => customerMediaMessage(state.phones, media, m),
+      customerMessage: (m) => {
+        const payload = customerMediaMessage(state.phones, media, m) as { entry: { changes: { value: { messages?: { id: string }[] } }[] }[] };
+        for (const msg of payload.entry[0]?.changes[0]?.value.messages ?? []) state.customerMessageIds.add(msg.id);
+        return payload;
+      },
       failDownloads: (n, status) => media.failDownloads(n, status),
     },
   };
@@ -99,7 +115,8 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
     if (!o.autoStatuses || !state.webhookTarget) return;
     track(
       (async () => {
-        for (const status of ['sent', 'delivered'] as const) {
+        for (const status of o.autoRead ? (['sent', 'delivered', 'read'] as const) : (['sent', 'delivered'] as const)) {
+          if (status === 'read') state.readByCustomer.add(m.id);
           await sleep(STATUS_DELAY_MS, shutdown.signal);
           if (shutdown.signal.aborted) return;
           await sim.deliverWebhook(
@@ -129,7 +146,9 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
   app.get('/:version/debug_token', debugTokenHandler(state, o.appSecret));
   app.get('/:version/:mediaId', mediaLookupHandler(state, media, auth, () => sim.url));
   app.get('/:version/:phoneNumberId', phoneHandler(state, auth));
-  app.post('/:version/:phoneNumberId/messages', byMessageType(mediaSendHandler(state, media, auth, onAccepted), sendHandler(state, auth, onAccepted)));
+  const sends = byMessageType(mediaSendHandler(state, media, auth, onAccepted), sendHandler(state, auth, onAccepted));
+  const reads = readHandler(state, auth);
+  app.post('/:version/:phoneNumberId/messages', (req: Request, res: Response) => (isReadRequest(req.body) ? reads(req, res) : sends(req, res)));
   app.use((req: Request, res: Response) => {
     const e = metaErrors.unknownPath(req.path);
     res.status(e.httpStatus).json(e.body);

@@ -175,6 +175,31 @@ export function playgroundApi(s: Services, channel: ChannelControl, ctx: Playgro
     });
   });
 
+  // What the customer's phone shows of the business: its read marks (blue ticks on the
+  // customer's messages) and typing indicators.
+  r.get('/customer/read-marks', async (req, res) => {
+    const { since } = parse(cursor, req.query);
+    const page = expectOk(await ctx.graph.get(`/read-marks?since=${since}`), 'read marks') as { items: { phoneNumberId: string; messageId: string; typing: boolean; at: number }[]; next: number };
+    res.json({ items: page.items.filter((m) => m.phoneNumberId === DEMO.phoneNumberId).map((m) => ({ messageId: m.messageId, typing: m.typing, at: m.at })), next: page.next });
+  });
+
+  // The customer looks at the chat: what the business sent them is read (Meta sends `read` statuses).
+  r.post('/customer/read', async (req, res) => {
+    const b = parse(z.object({ from: waId }), req.body);
+    const answer = expectOk(await ctx.graph.post('/customer-reads', { phoneNumberId: DEMO.phoneNumberId, waId: b.from }), 'customer reads');
+    res.json({ read: answer.read });
+  });
+
+  // The bot's lines in one customer's giosg chat (delivery ticks, notices), for the agent pane.
+  r.get('/giosg/thread-notes', async (req, res) => {
+    const thread = parse(waId, req.query.threadId);
+    const state = expectOk(await ctx.giosg.get('/state'), 'giosg state') as { chats: (SimChatView & { threadId?: string })[] };
+    const chat = state.chats.find((c) => c.umiChannelId === DEMO.giosgUmiChannelId && c.threadId === thread);
+    if (!chat) return void res.json({ items: [] });
+    const page = expectOk(await ctx.giosg.get(`/chats/${encodeURIComponent(chat.id)}/messages`), 'chat messages') as { items: SimTimelineMessage[] };
+    res.json({ items: page.items.filter((m) => m.type === 'msg' && m.sender_id === DEMO.giosgBotUserId).map((m) => ({ id: m.id, text: m.message, createdAt: m.created_at })) });
+  });
+
   r.get('/giosg/umi-messages', async (req, res) => {
     const { since } = parse(cursor, req.query);
     const page = expectOk(await ctx.giosg.get(`/umi-messages?since=${since}`), 'UMI messages') as {

@@ -372,6 +372,16 @@ const migrations: Record<string, Builder> = {
       .addPrimaryKeyConstraint('reengagement_templates_pk', ['tenant_id', 'position'])
       .execute();
   },
+  // Issue 26: the customer's latest message id (to mark it read before a reply, once) and,
+  // per reply, the delivery state the agent was last told. Rows already delivered or read
+  // before this migration count as told: nobody wants a flood of old ticks after an upgrade.
+  async '0014_read_and_ticks'(db) {
+    await db.schema.alterTable('service_windows').addColumn('last_inbound_wamid', 'text').execute();
+    await db.schema.alterTable('service_windows').addColumn('read_wamid', 'text').execute();
+    await db.schema.alterTable('outbox').addColumn('announced_state', 'text').execute();
+    await sql`update outbox set announced_state = state where state in ('delivered', 'read')`.execute(db);
+    await sql`create index outbox_ticks_due on outbox (updated_at) where state in ('delivered', 'read') and (announced_state is null or announced_state <> state)`.execute(db);
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

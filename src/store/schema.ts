@@ -122,6 +122,8 @@ export interface OutboxTable {
   updated_at: number;
   /** Sealed JSON of channel/media/outbound-media-ref.ts, or null for a text reply (0007_media). */
   media: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The delivery state last said in the agent's chat (0014_read_and_ticks; channel/outbound/delivery-ticks.ts). */
+  announced_state: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface IncidentTable {
@@ -270,6 +272,10 @@ export interface ServiceWindowTable {
   conversation_expires_at: number | null;
   /** When Meta last refused a free-form reply with 131047. */
   closed_seen_at: number | null;
+  /** Meta's id of the customer's latest message (0014_read_and_ticks). */
+  last_inbound_wamid: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The latest message we marked read (with a typing indicator) before a reply. */
+  read_wamid: ColumnType<string | null, string | null | undefined, string | null>;
   profile_name: string | null;
   updated_at: number;
 }

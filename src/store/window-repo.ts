@@ -40,6 +40,8 @@ export interface WindowObservation {
   tenantId: string;
   waId: string;
   lastInboundAt: number | null;
+  /** Meta's id of that message (the one a reply marks read). */
+  lastInboundWamid?: string | null;
   conversationExpiresAt: number | null;
   closedSeenAt: number | null;
   profileName: string | null;
@@ -78,6 +80,7 @@ export class WindowRepo {
           tenant_id: f.tenantId,
           wa_id: f.waId,
           last_inbound_at: f.lastInboundAt,
+          last_inbound_wamid: f.lastInboundWamid ?? null,
           conversation_expires_at: f.conversationExpiresAt,
           closed_seen_at: f.closedSeenAt,
           profile_name: f.profileName,
@@ -86,6 +89,10 @@ export class WindowRepo {
         .onConflict((oc) =>
           oc.columns(['tenant_id', 'wa_id']).doUpdateSet({
             last_inbound_at: later('last_inbound_at'),
+            // The id goes with the time: a redelivered or overtaken older message does not replace it.
+            last_inbound_wamid: sql.raw(
+              'case when excluded.last_inbound_wamid is not null and (service_windows.last_inbound_at is null or excluded.last_inbound_at >= service_windows.last_inbound_at) then excluded.last_inbound_wamid else service_windows.last_inbound_wamid end',
+            ),
             conversation_expires_at: later('conversation_expires_at'),
             closed_seen_at: later('closed_seen_at'),
             profile_name: sql`coalesce(excluded.profile_name, service_windows.profile_name)`,

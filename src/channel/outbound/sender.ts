@@ -26,6 +26,7 @@ import { PhoneRateLimiters } from './rate-limiters';
 import { backoffMs } from '../backoff';
 import { AcceptedBatch } from './accepted-batch';
 import { MediaRefused, type OutboundMedia } from '../media/outbound-media';
+import type { ReadMarker } from './read-marker';
 
 class ChannelPausedSkip extends Error {}
 /** The row waited in the limiter past its lease and another instance has taken it over. */
@@ -63,6 +64,8 @@ export class OutboxSender {
     private readonly tuning: ChannelTuning,
     /** Sends replies that carry an attachment (channel/media/outbound-media.ts). */
     private readonly media?: OutboundMedia,
+    /** Marks the customer's latest message read just before the reply (read-marker.ts). */
+    private readonly readMarker?: ReadMarker,
   ) {
     this.accepted = new AcceptedBatch(outbox);
   }
@@ -125,6 +128,7 @@ export class OutboxSender {
         const current = await this.s.vault.current(tenant.id);
         if (!current) throw new GraphError('no WhatsApp token in the vault', undefined, 190, undefined, 'No WhatsApp access token is stored for this channel', undefined);
         versionId = current.versionId;
+        await this.readMarker?.beforeReply(tenant, row.recipient, current.token);
         if (row.media && this.media) return this.media.send(tenant, row, current.token);
         return this.s.graph.sendText({ phoneNumberId: tenant.phoneNumberId, token: current.token, appSecret: tenant.metaAppSecret, to: row.recipient, body: row.body });
       }));

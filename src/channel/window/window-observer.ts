@@ -19,7 +19,7 @@ export function observationsOf(items: ApplyItem[], now: number): WindowObservati
   const out: WindowObservation[] = [];
   for (const item of items) {
     for (const m of item.inbound) {
-      out.push({ tenantId: m.tenantId, waId: m.waId, lastInboundAt: m.waTimestamp, conversationExpiresAt: null, closedSeenAt: null, profileName: m.profileName });
+      out.push({ tenantId: m.tenantId, waId: m.waId, lastInboundAt: m.waTimestamp, lastInboundWamid: m.waMessageId, conversationExpiresAt: null, closedSeenAt: null, profileName: m.profileName });
     }
     for (const st of item.statuses) {
       if (!st.recipient) continue;

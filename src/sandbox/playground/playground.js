@@ -12,7 +12,10 @@
   let strings = {};
   let overview = null;
   const chats = { list: [], selected: null, seen: new Set(), counts: new Map(), read: new Map(), firstLoad: true };
-  const phone = { number: null, cursor: 0, received: [], sent: [] };
+  const phone = { number: null, cursor: 0, received: [], sent: [], marksCursor: 0, readIds: new Set(), typingAt: 0 };
+  const notes = { thread: null, items: [] };
+  // Meta shows "typing…" until the business's next message or for 25 seconds.
+  const TYPING_MS = 25000;
   const umi = { cursor: 0, items: [] };
 
   function t(key, vars) {
@@ -277,7 +280,7 @@
     const list = $('phone-messages');
     const all = phone.sent
       .filter((m) => m.number === phone.number)
-      .map((m) => ({ mine: true, text: m.text, at: m.at, id: 'c' + m.at, sentFile: m.file }))
+      .map((m) => ({ mine: true, text: m.text, at: m.at, id: 'c' + m.at, waId: m.id, sentFile: m.file }))
       .concat(phone.received.map((m) => ({ mine: false, text: m.text, at: m.at, id: m.id, media: m.media })))
       .sort((a, b) => a.at - b.at);
     list.replaceChildren();
@@ -290,9 +293,29 @@
       if (m.sentFile) li.appendChild(el('div', 'file-chip', m.sentFile));
       if (m.text) li.appendChild(el('div', 'text', m.text));
       li.appendChild(el('span', 'when', timeOf(m.at)));
+      // A read mark covers the message it names and every earlier one, as in WhatsApp.
+      if (m.mine) {
+        const read = all.some((o) => o.mine && o.waId && phone.readIds.has(o.waId) && o.at >= m.at);
+        const tick = el('span', read ? 'ticks read' : 'ticks', read ? '✓✓' : '✓');
+        tick.title = read ? t('phone_read') : t('phone_sent');
+        li.dataset.read = String(read);
+        li.appendChild(tick);
+      }
       list.appendChild(li);
     }
+    const lastReceived = phone.received.length ? phone.received[phone.received.length - 1].at : 0;
+    if (phone.typingAt > lastReceived && Date.now() - phone.typingAt < TYPING_MS) list.appendChild(el('li', 'typing', t('phone_typing')));
     list.scrollTop = list.scrollHeight;
+  }
+
+  async function pollReadMarks() {
+    const page = await api('/customer/read-marks?since=' + phone.marksCursor);
+    phone.marksCursor = page.next;
+    for (const m of page.items) {
+      phone.readIds.add(m.messageId);
+      if (m.typing) phone.typingAt = Math.max(phone.typingAt, m.at);
+    }
+    return page.items.length > 0;
   }
 
   async function pollPhone() {
@@ -307,10 +330,13 @@
     const page = await api('/customer/received?since=' + phone.cursor + '&to=' + encodeURIComponent(number));
     if (number !== phone.number) return;
     phone.cursor = page.next;
+    const marked = await pollReadMarks();
     if (page.items.length) {
       phone.received.push(...page.items);
-      renderPhone();
+      // The phone shows the chat, so the customer has read what just arrived (blue ticks for the agent).
+      await api('/customer/read', { from: number });
     }
+    if (page.items.length || marked || phone.typingAt) renderPhone();
   }
 
   $('phone-form').addEventListener('submit', (e) => {
@@ -323,7 +349,7 @@
     const name = $('customer-name').value.trim() || undefined;
     void withBusy(e.submitter, async () => {
       const answer = await api('/customer/send', { from: number, name: name, text: text });
-      phone.sent.push({ number: number, text: text, at: Date.now() });
+      phone.sent.push({ number: number, text: text, at: Date.now(), id: answer.messageId });
       input.value = '';
       renderPhone();
       warnIfRefused(answer, 'error_meta_webhook_refused');
@@ -345,6 +371,19 @@
       list.appendChild(li);
     }
     list.scrollTop = list.scrollHeight;
+  }
+
+  async function pollNotes() {
+    const number = customerNumber();
+    if (!/^\d{5,20}$/.test(number)) return;
+    const page = await api('/giosg/thread-notes?threadId=' + encodeURIComponent(number));
+    if (number !== notes.thread || page.items.length !== notes.items.length) {
+      notes.thread = number;
+      notes.items = page.items;
+      const list = $('agent-notes');
+      list.replaceChildren();
+      for (const n of notes.items) list.appendChild(el('li', 'note', n.text));
+    }
   }
 
   async function pollUmi() {
@@ -447,7 +486,7 @@
   // ---- start ----
 
   async function pollOnce() {
-    const steps = [pollAdmin, pollPhone, pollUmi, pollStatus];
+    const steps = [pollAdmin, pollPhone, pollUmi, pollNotes, pollStatus];
     for (const step of steps) {
       try {
         await step();

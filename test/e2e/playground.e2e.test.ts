@@ -113,6 +113,13 @@ maybe('playground walkthrough in Chromium', () => {
       await phone.locator('.to-customer', { hasText: firstReply }).waitFor({ timeout: STEP_MS });
     });
 
+    await step('the customer sees blue ticks on their message; the agent sees that the reply was read', async () => {
+      // The reply marked the customer's message read (with typing) just before it went out.
+      await phone.locator('.from-customer[data-read="true"]', { hasText: customerText }).waitFor({ timeout: STEP_MS });
+      // The open phone read the reply; the bot says so in the customer's giosg chat.
+      await page.locator('#agent-notes li', { hasText: firstReply }).filter({ hasText: '✓✓' }).waitFor({ timeout: STEP_MS });
+    });
+
     await step('Meta expires the token', async () => {
       await page.locator('#expire-token').click();
       await page.locator('#token-list li[data-status="expired"]').first().waitFor({ timeout: STEP_MS });

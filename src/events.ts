@@ -18,6 +18,8 @@ export interface ChannelEvents {
   'token.changed': { tenantId: string; versionId: number | null; actor: string };
   'message.failed': { tenantId: string; outboxId: number; giosgChatId: string | null; code: number | null; reason: string };
   'outbox.enqueued': { tenantId: string };
+  /** Meta refused a re-engagement template (`next`: the template tried instead, null when none is left). */
+  'template.failed': { tenantId: string; template: string; language: string; code: number | null; reason: string; problem: string; next: string | null };
   /**
    * Meta webhooks were committed by the fast path (src/http/server.ts): wake the processor.
    * At most one per event-loop turn; `workMs` = the event loop's time spent on the requests

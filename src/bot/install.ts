@@ -57,6 +57,8 @@ export interface BotNeeds {
   links: LinkIssuer;
 }
 
+const TEMPLATE_ALERT_EVERY_MS = 6 * 3_600_000;
+
 export function dialogDepsFor(s: Services, n: BotNeeds): DialogDeps {
   return {
     clock: s.clock,
@@ -134,6 +136,22 @@ export function buildBot(s: Services, n: BotNeeds): BotFeature {
   s.events.on('incident.opened', (e) => notifier.alert(e.incidentId).then(() => undefined, failed('incident alert failed')));
   s.events.on('account.cutoff', (e) => notifier.alert(e.incidentId).then(() => undefined, failed('cut-off alert failed')));
   s.events.on('incident.resolved', (e) => notifier.resolved(e.incidentId, e.heldDelivered).then(() => undefined, failed('resolved notice failed')));
+  // Admins hear of a refused re-engagement template once per template, language and code
+  // every 6 hours: a paused template fails for every customer it is sent to.
+  s.events.on('template.failed', async (e) => {
+    try {
+      const tenant = await s.tenants.get(e.tenantId);
+      if (!tenant) return;
+      const now = s.clock.now();
+      if (!(await alerts.acquireLease(tenant.id, `template_failed:${e.template}:${e.language}:${e.code ?? ''}`, s.instanceId, now, now + TEMPLATE_ALERT_EVERY_MS))) return;
+      const t = translator(tenant.defaultLocale);
+      const why = t(`window:templateError.${e.problem}`, { code: e.code ?? '—' });
+      const text = e.next ? t('window:templateSwitchedAdmin', { template: e.template, language: e.language, why, next: e.next }) : t('window:templateFailedAdmin', { template: e.template, language: e.language, why });
+      await chats.deliver(tenant, { text });
+    } catch (err) {
+      s.logger.warn({ err: errorSummary(err) }, 'could not tell the admins that a re-engagement template failed');
+    }
+  });
   s.events.on('token.swapped', async (e) => {
     if (!e.chatId) return;
     const tenant = await s.tenants.get(e.tenantId);

@@ -36,6 +36,8 @@ import { MediaSpool, defaultSpoolDir } from './media/spool';
 import { MetaMediaClient } from '../meta/media-client';
 import { buildWindow } from './window/install-window';
 import { ReadMarker } from './outbound/read-marker';
+import { ReengagementSender } from './window/reengagement-sender';
+import { ReengagementRepo } from '../store/reengagement-repo';
 import { DeliveryTicks } from './outbound/delivery-ticks';
 import { DeliveryTickRepo } from '../store/delivery-tick-repo';
 import { ReadMarkRepo } from '../store/read-mark-repo';
@@ -73,8 +75,11 @@ export function buildChannel(s: Services): ChannelFeature {
   );
 
   // The loop is created after the sender it drives; until then nothing can need a kick.
-  const loopRef: { sender?: PollingLoop; relay?: PollingLoop } = {};
-  const kickSender = () => loopRef.sender?.kick();
+  const loopRef: { sender?: PollingLoop; relay?: PollingLoop; reengage?: PollingLoop } = {};
+  const kickSender = () => {
+    loopRef.sender?.kick();
+    loopRef.reengage?.kick();
+  };
   // A resume also wakes customers' media held while the channel was paused.
   const onResume = () => {
     kickSender();
@@ -92,6 +97,11 @@ export function buildChannel(s: Services): ChannelFeature {
   const window = buildWindow(s);
   sender.onWindowClosed = (tenant, row, owner) => window.gate.heldByMeta(tenant, row, owner);
   window.observer.onReleased = kickSender;
+  const reengagements = new ReengagementSender(s, new ReengagementRepo(db), window.repo, window.templates, circuit, limiters, window.notices, window.metrics, tuning);
+  const reengageLoop = new PollingLoop('reengagement-sender', tuning.pollMs, () => reengagements.tick(), s.logger);
+  loopRef.reengage = reengageLoop;
+  window.gate.onReengagement = () => reengageLoop.kick();
+  window.observer.onTemplateFailed = (tenant, row, code, reason) => reengagements.failed(tenant, row, code, reason);
   // Acknowledging Meta's webhooks comes first; processing and relaying step aside while they arrive.
   const pressure = new IngestPressure();
   const relay = new RelayWorker(s, inbound, tuning, pressure, new InboundMedia(s, circuit, spool, mediaClient, slots));
@@ -120,7 +130,7 @@ export function buildChannel(s: Services): ChannelFeature {
   const ticks = new DeliveryTicks(s, tickRepo, tuning);
   const ticksLoop = new PollingLoop('delivery-ticks', tuning.ticksPollMs, () => ticks.tick(), s.logger);
 
-  const loops = [processorLoop, relayLoop, senderLoop, probeLoop, ...(s.config.deliveryTicks === 'off' ? [] : [ticksLoop])];
+  const loops = [processorLoop, relayLoop, senderLoop, reengageLoop, probeLoop, ...(s.config.deliveryTicks === 'off' ? [] : [ticksLoop])];
   let stopped = true;
   let starting: Promise<void> | undefined;
   const worker: Worker = {
@@ -174,7 +184,7 @@ export function buildChannel(s: Services): ChannelFeature {
   const idle = async () => {
     for (let pass = 0; pass < 2; pass++) {
       await starting;
-      for (const loop of [processorLoop, relayLoop, senderLoop]) await loop.whenIdle();
+      for (const loop of [processorLoop, relayLoop, senderLoop, reengageLoop]) await loop.whenIdle();
       await sender.drain();
     }
   };

@@ -27,6 +27,31 @@ const sendResponse = z.object({
   messages: z.array(z.object({ id: z.string() }).passthrough()).min(1),
 }).passthrough();
 
+const templateComponent = z
+  .object({
+    type: z.string(),
+    format: z.string().optional(),
+    text: z.string().optional(),
+  })
+  .passthrough();
+const metaTemplate = z
+  .object({
+    id: z.string().optional(),
+    name: z.string(),
+    language: z.string(),
+    status: z.string(),
+    category: z.string().optional(),
+    components: z.array(templateComponent).default([]),
+  })
+  .passthrough();
+export type MetaTemplate = z.infer<typeof metaTemplate>;
+const templatesPage = z
+  .object({
+    data: z.array(metaTemplate),
+    paging: z.object({ cursors: z.object({ before: z.string().optional(), after: z.string().optional() }).optional(), next: z.string().optional() }).optional(),
+  })
+  .passthrough();
+
 const readResponse = z.object({ success: z.literal(true) }).passthrough();
 
 const debugTokenResponse = z.object({
@@ -77,6 +102,43 @@ export class GraphClient {
     const parsed = sendResponse.safeParse(res);
     if (!parsed.success) throw new GraphError('unexpected send response from Graph API', 200, undefined, undefined, undefined, undefined);
     return { wamid: parsed.data.messages[0].id };
+  }
+
+  /**
+   * Sends an approved message template (the only message Meta lets through outside the
+   * customer's 24-hour window), its body parameters as text in order.
+   */
+  async sendTemplate(p: { phoneNumberId: string; token: string; appSecret: string; to: string; name: string; language: string; bodyParams: string[] }): Promise<{ wamid: string }> {
+    const res = await this.request('post', `/${encodeURIComponent(p.phoneNumberId)}/messages`, p.token, p.appSecret, {
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: p.to,
+      type: 'template',
+      template: {
+        name: p.name,
+        language: { code: p.language },
+        ...(p.bodyParams.length > 0 ? { components: [{ type: 'body', parameters: p.bodyParams.map((text) => ({ type: 'text', text })) }] } : {}),
+      },
+    });
+    const parsed = sendResponse.safeParse(res);
+    if (!parsed.success) throw new GraphError('unexpected send response from Graph API', 200, undefined, undefined, undefined, undefined);
+    return { wamid: parsed.data.messages[0].id };
+  }
+
+  /**
+   * One page of the WABA's message templates (`GET /{waba-id}/message_templates`); `after`
+   * is the cursor Meta returned for the next page.
+   */
+  async listTemplates(p: { wabaId: string; token: string; appSecret: string; after?: string; limit?: number }): Promise<{ templates: MetaTemplate[]; after: string | null }> {
+    const res = await this.request('get', `/${encodeURIComponent(p.wabaId)}/message_templates`, p.token, p.appSecret, undefined, {
+      fields: 'name,language,status,category,components',
+      limit: String(p.limit ?? 100),
+      ...(p.after ? { after: p.after } : {}),
+    });
+    const parsed = templatesPage.safeParse(res);
+    if (!parsed.success) throw new GraphError('unexpected message_templates response from Graph API', 200, undefined, undefined, undefined, undefined);
+    const next = parsed.data.paging?.next ? (parsed.data.paging.cursors?.after ?? null) : null;
+    return { templates: parsed.data.data, after: next };
   }
 
   /**

@@ -46,6 +46,8 @@ const customerBody = z.object({
   text: z.string().min(1),
 });
 
+const templateStatusBody = z.object({ name: z.string().min(1), language: z.string().min(2).optional(), status: z.enum(['APPROVED', 'REJECTED', 'PENDING', 'PAUSED', 'DISABLED']) });
+const ageBody = z.object({ waId: z.string().regex(/^\d{5,20}$/), hours: z.number().positive().max(24 * 365) });
 const readsBody = z.object({ phoneNumberId: z.string().min(1), waId: z.string().regex(/^\d{5,20}$/) });
 
 function selectTokens(state: GraphState, sel: z.infer<typeof selectBody>): StoredToken[] {
@@ -141,6 +143,28 @@ export function graphControlRouter(state: GraphState, sim: GraphSim): Router {
 
   r.get('/sent', (req, res) => {
     res.json(pageSince(state.sent, req.query.since));
+  });
+
+  r.get('/templates', (_req, res) => {
+    res.json({ templates: state.templates });
+  });
+
+  r.post('/templates/status', (req, res) => {
+    const b = parseBody(templateStatusBody, req.body, res);
+    if (!b) return;
+    const found = state.templates.filter((t) => t.name === b.name && (b.language === undefined || t.language === b.language));
+    if (found.length === 0) return void res.status(404).json({ error: 'no such template' });
+    for (const t of found) t.status = b.status;
+    res.json({ changed: found.length });
+  });
+
+  // Moves a customer's last message into the past: Meta then refuses free-form replies to them (131047).
+  r.post('/customers/age', (req, res) => {
+    const b = parseBody(ageBody, req.body, res);
+    if (!b) return;
+    if (!state.lastInbound.has(b.waId)) return void res.status(404).json({ error: 'this customer has not written' });
+    sim.ageCustomer(b.waId, b.hours * 3_600_000);
+    res.json({ lastInboundAt: state.lastInbound.get(b.waId) });
   });
 
   r.get('/read-marks', (req, res) => {

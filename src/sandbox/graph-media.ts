@@ -3,6 +3,7 @@
 // the channel uploads (POST /{phone-number-id}/media, multipart, parsed as a stream) and
 // media messages the channel sends by id. Bodies can be synthetic (a size and a seed) so a
 // benchmark can relay many large files without the simulator holding them.
+import { windowClosed, windowClosedError } from './graph-templates';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
@@ -228,6 +229,7 @@ export function mediaSendHandler(state: GraphState, media: MediaStore, cfg: Auth
     if (!/^\+?[0-9][0-9 ()-]{3,30}$/.test(to)) return fail(metaErrors.invalidParam('(#100) Invalid parameter', 'Param to is invalid.'));
     if (!obj || (typeof obj.id !== 'string' && typeof obj.link !== 'string')) return fail(metaErrors.invalidParam(`(#100) The parameter ${kind}['id'] is required.`));
     if (typeof obj.caption === 'string' && (kind === 'audio' || kind === 'sticker')) return fail(metaErrors.invalidParam('(#100) Invalid parameter', `Param ${kind}['caption'] is not allowed for ${kind}.`));
+    if (windowClosed(state, to)) return fail(windowClosedError());
     const file = typeof obj.id === 'string' ? media.byId.get(obj.id) : undefined;
     if (typeof obj.id === 'string' && !file) return fail(metaErrors.invalidParam('(#131053) Media upload error', `Media id ${obj.id} was not found.`));
     const caption = typeof obj.caption === 'string' ? obj.caption : undefined;

@@ -9,6 +9,7 @@ import { newWamid } from './graph-envelopes';
 import { tokenFingerprint } from './fingerprint';
 import type { GraphState } from './graph-state';
 import type { SentMessage } from './graph-types';
+import { windowClosed, windowClosedError } from './graph-templates';
 
 export const MAX_TEXT_BODY = 4096;
 
@@ -59,6 +60,7 @@ export function sendHandler(state: GraphState, cfg: AuthConfig, onAccepted: (m: 
 
     const parsed = sendBody.safeParse(req.body ?? {});
     if (!parsed.success) return fail(toMetaError(req.body, parsed.error.issues[0]));
+    if (windowClosed(state, parsed.data.to)) return fail(windowClosedError());
     if (state.overThrottle()) return fail(metaErrors.throttled());
 
     const msg: SentMessage = {

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LoggedRequest } from './request-log';
 import type { ReadMark } from './graph-read';
+import type { SimTemplate } from './graph-templates';
 import type { GraphMode, MetaErrorSpec, SentMessage, SimPhone, SimToken } from './graph-types';
 
 export const WHATSAPP_SCOPES = ['whatsapp_business_management', 'whatsapp_business_messaging'];
@@ -35,6 +36,10 @@ export class GraphState {
   readonly readMarks: ReadMark[] = [];
   /** Ids of the customer messages this simulator delivered: the ones a read mark may name. */
   readonly customerMessageIds = new Set<string>();
+  /** Each WABA's message templates (graph-templates.ts). */
+  readonly templates: SimTemplate[] = [];
+  /** When each customer (digits) last wrote, as far as this simulator saw: Meta's 24-hour window. */
+  readonly lastInbound = new Map<string, number>();
   /** Sent messages the customer has read (their `read` status went out). */
   readonly readByCustomer = new Set<string>();
   readonly requests: LoggedRequest[] = [];
@@ -107,6 +112,8 @@ export class GraphState {
     this.readMarks.length = 0;
     this.customerMessageIds.clear();
     this.readByCustomer.clear();
+    this.templates.length = 0;
+    this.lastInbound.clear();
     this.requests.length = 0;
     this.mode = 'ok';
     this.latencyMs = 0;

@@ -3,8 +3,9 @@
 import type { LoggedRequest } from './request-log';
 import type { SentMedia, SimMediaKind, StoredMedia } from './graph-media';
 import type { ReadMark } from './graph-read';
+import type { SimTemplate } from './graph-templates';
 
-export type { SentMedia, SimMediaKind, StoredMedia, ReadMark };
+export type { SentMedia, SimMediaKind, StoredMedia, ReadMark, SimTemplate };
 
 export interface CustomerMediaInput {
   phoneNumberId: string;
@@ -85,6 +86,8 @@ export interface SentMessage {
   /** First 8 hex chars of sha256(token); the raw token is never kept here. */
   tokenFingerprint: string;
   at: number;
+  /** Set for a template message: which one, with its body parameters (`body` is the rendered text). */
+  template?: { name: string; language: string; params: string[] };
   /** Set for a media message: what was sent (its caption is `body`). */
   media?: { kind: SimMediaKind; mediaId?: string; mimeType?: string; filename?: string };
 }
@@ -138,6 +141,10 @@ export interface GraphSim {
   sent: SentMessage[];
   /** Read marks (with or without typing) the business sent for customers' messages. */
   readMarks: ReadMark[];
+  /** Every WABA's templates (live: tests may change a status or add one). Each phone's WABA starts with defaultTemplates(). */
+  templates: SimTemplate[];
+  /** Moves the customer's last message `ms` into the past (Meta refuses free-form messages 24 h after it). */
+  ageCustomer(waId: string, ms: number): void;
   /** The customer opens the chat: a `read` status for every message sent to them not read yet. Returns how many. */
   customerReads(o: { phoneNumberId: string; waId: string }): Promise<number>;
   /** The next n sends fail with this Meta error. */

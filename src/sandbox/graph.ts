@@ -14,6 +14,7 @@ import { debugTokenHandler } from './graph-debug-token';
 import { phoneHandler } from './graph-phone';
 import { sendHandler } from './graph-send';
 import { readHandler, isReadRequest } from './graph-read';
+import { defaultTemplates, templateListHandler, templateSendHandler } from './graph-templates';
 import { graphControlRouter } from './graph-control';
 import { deliverSigned, DEFAULT_RETRY_DELAYS_MS } from './graph-webhooks';
 import * as envelopes from './graph-envelopes';
@@ -62,15 +63,27 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
       t.scopes = t.scopes.filter((s) => s !== scope);
     },
     failToken: (token, err) => void (stored(token).failure = err ? tokenFailure(err) : undefined),
-    addPhone: (p) => void state.phones.set(p.id, { ...p }),
+    addPhone: (p) => {
+      state.phones.set(p.id, { ...p });
+      if (!state.templates.some((t) => t.wabaId === p.wabaId)) state.templates.push(...defaultTemplates(p.wabaId));
+    },
+    templates: state.templates,
+    ageCustomer: (waId, ms) => {
+      const key = waId.replace(/\D/g, '');
+      const last = state.lastInbound.get(key);
+      if (last !== undefined) state.lastInbound.set(key, last - ms);
+    },
     setWebhookTarget: (url) => void (state.webhookTarget = url),
     deliverWebhook: async (payload) => {
       if (!state.webhookTarget) throw new Error('graph simulator: no webhook target set');
       return deliverSigned(state.webhookTarget, payload, o.appSecret, retryDelays, shutdown.signal);
     },
     customerMessage: (m) => {
-      const payload = envelopes.customerMessage(state.phones, m) as { entry: { changes: { value: { messages?: { id: string }[] } }[] }[] };
-      for (const msg of payload.entry[0]?.changes[0]?.value.messages ?? []) state.customerMessageIds.add(msg.id);
+      const payload = envelopes.customerMessage(state.phones, m) as { entry: { changes: { value: { messages?: { id: string; from: string }[] } }[] }[] };
+      for (const msg of payload.entry[0]?.changes[0]?.value.messages ?? []) {
+        state.customerMessageIds.add(msg.id);
+        state.lastInbound.set(msg.from, Date.now());
+      }
       return payload;
     },
     statusUpdate: (s) => envelopes.statusUpdate(state.phones, s),
@@ -103,8 +116,11 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
         return media.add({ mimeType: m.mimeType, size: m.size ?? 0, seed, sha256: await syntheticSha256(seed, m.size ?? 0) });
       },
       customerMessage: (m) => {
-        const payload = customerMediaMessage(state.phones, media, m) as { entry: { changes: { value: { messages?: { id: string }[] } }[] }[] };
-        for (const msg of payload.entry[0]?.changes[0]?.value.messages ?? []) state.customerMessageIds.add(msg.id);
+        const payload = customerMediaMessage(state.phones, media, m) as { entry: { changes: { value: { messages?: { id: string; from: string }[] } }[] }[] };
+        for (const msg of payload.entry[0]?.changes[0]?.value.messages ?? []) {
+          state.customerMessageIds.add(msg.id);
+          state.lastInbound.set(msg.from, Date.now());
+        }
         return payload;
       },
       failDownloads: (n, status) => media.failDownloads(n, status),
@@ -148,7 +164,13 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
   app.get('/:version/:phoneNumberId', phoneHandler(state, auth));
   const sends = byMessageType(mediaSendHandler(state, media, auth, onAccepted), sendHandler(state, auth, onAccepted));
   const reads = readHandler(state, auth);
-  app.post('/:version/:phoneNumberId/messages', (req: Request, res: Response) => (isReadRequest(req.body) ? reads(req, res) : sends(req, res)));
+  const templateSends = templateSendHandler(state, auth, onAccepted);
+  app.post('/:version/:phoneNumberId/messages', (req: Request, res: Response) => {
+    if (isReadRequest(req.body)) return reads(req, res);
+    if ((req.body as { type?: unknown } | undefined)?.type === 'template') return templateSends(req, res);
+    sends(req, res);
+  });
+  app.get('/:version/:wabaId/message_templates', templateListHandler(state, auth));
   app.use((req: Request, res: Response) => {
     const e = metaErrors.unknownPath(req.path);
     res.status(e.httpStatus).json(e.body);

@@ -372,6 +372,11 @@ const migrations: Record<string, Builder> = {
       .addPrimaryKeyConstraint('reengagement_templates_pk', ['tenant_id', 'position'])
       .execute();
   },
+  // Issue 23: the re-engagement sender claims due rows and finds a template's row from its status webhook.
+  async '0013_reengagement_sending'(db) {
+    await db.schema.createIndex('reengagements_due').on('reengagements').columns(['state', 'next_attempt_at']).execute();
+    await db.schema.createIndex('reengagements_wamid').on('reengagements').columns(['tenant_id', 'wamid']).execute();
+  },
   // Issue 26: the customer's latest message id (to mark it read before a reply, once) and,
   // per reply, the delivery state the agent was last told. Rows already delivered or read
   // before this migration count as told: nobody wants a flood of old ticks after an upgrade.

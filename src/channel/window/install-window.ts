@@ -2,6 +2,7 @@
 // observer inside the webhook apply, the notices, and the held-replies gauge.
 import type { Services } from '../../services';
 import { WindowRepo } from '../../store/window-repo';
+import { ReengagementRepo } from '../../store/reengagement-repo';
 import { ReengagementTemplateRepo } from '../../store/reengagement-template-repo';
 import { WindowGate } from './window-gate';
 import { WindowObserver } from './window-observer';
@@ -16,7 +17,7 @@ export function buildWindow(s: Services) {
   const notices = new WindowNotices(s);
   const metrics = windowMetrics(s.metrics);
   const gate = new WindowGate(s, repo, templates, notices, metrics);
-  const observer = new WindowObserver(s, repo, notices, metrics);
+  const observer = new WindowObserver(s, repo, notices, metrics, new ReengagementRepo(s.store.db));
   const known = new Set<string>();
   let lastGauge = 0;
   /** Refreshes the held-replies gauge at most once a second (called from a loop's tick). */

@@ -20,6 +20,8 @@ export class WindowNotices {
     let next: string;
     if (!open || open.state === 'no_template') next = t('window:nextNoTemplate');
     else if (open.state === 'failed') next = t('window:nextTemplateFailed', { template: open.template_name ?? '' });
+    // A template does not open the window: only the customer's answer does.
+    else if (open.state === 'sent') next = t('window:nextTemplateSent', { template: open.template_name ?? '' });
     else next = t('window:nextTemplate', { template: open.template_name ?? '' });
     await this.post(tenant, chatId, kind === 'more' ? head : `${head} ${next}`);
   }

@@ -6,7 +6,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema';
 import type { ApplyHook, ApplyItem } from '../../store/webhook-apply-repo';
-import type { WindowObservation, WindowRepo, Released } from '../../store/window-repo';
+import type { WindowObservation, WindowRepo, Released, ReengagementRow } from '../../store/window-repo';
+import type { ReengagementRepo } from '../../store/reengagement-repo';
+import type { Tenant } from '../../vault/tenants';
 import type { Services } from '../../services';
 import type { WindowNotices } from './window-notice';
 import type { WindowMetrics } from './window-metrics';
@@ -35,17 +37,35 @@ export function observationsOf(items: ApplyItem[], now: number): WindowObservati
 export class WindowObserver implements ApplyHook {
   /** Wakes the outbox sender (set by install). */
   onReleased: () => void = () => undefined;
+  /** A sent template's status said 'failed' (set by install: the agent and admins are told). */
+  onTemplateFailed: (tenant: Tenant, row: ReengagementRow, code: number | null, reason: string) => Promise<void> = async () => undefined;
 
   constructor(
     private readonly s: Services,
     private readonly repo: WindowRepo,
     private readonly notices: WindowNotices,
     private readonly metrics: WindowMetrics,
+    private readonly reengagements: ReengagementRepo,
   ) {}
 
   async inTransaction(trx: Kysely<Database>, items: ApplyItem[], now: number): Promise<() => void> {
+    // A template we sent that Meta could not deliver (its status webhook failed).
+    const templateFailures: { row: ReengagementRow; code: number | null; reason: string }[] = [];
+    for (const st of items.flatMap((i) => i.statuses)) {
+      if (st.status !== 'failed') continue;
+      const row = await this.reengagements.failSent(trx, st.tenantId, st.statusId, st.errorCode, st.errorReason, now);
+      if (row) templateFailures.push({ row, code: st.errorCode, reason: st.errorReason ?? '' });
+    }
+    const announceFailures = () => {
+      for (const f of templateFailures) {
+        void (async () => {
+          const tenant = await this.s.tenants.get(f.row.tenant_id);
+          if (tenant) await this.onTemplateFailed(tenant, f.row, f.code, f.reason);
+        })().catch((err) => this.s.logger.warn({ err: { message: (err as Error)?.message } }, 'could not tell that a re-engagement template failed'));
+      }
+    };
     const facts = observationsOf(items, now);
-    if (facts.length === 0) return () => undefined;
+    if (facts.length === 0) return announceFailures;
     await this.repo.observe(trx, facts, now);
     const released: Released[] = [];
     const seen = new Set<string>();
@@ -58,6 +78,7 @@ export class WindowObserver implements ApplyHook {
       if (r) released.push(r);
     }
     return () => {
+      announceFailures();
       if (released.some((r) => r.count > 0)) this.onReleased();
       for (const r of released) void this.announce(r);
     };

@@ -10,6 +10,7 @@ import { migrateToLatest } from './store/migrations';
 import { openStore } from './store/db';
 import { tenantCommands } from './cli/tenant-commands';
 import { tokenCommands } from './cli/token-commands';
+import { templateCommands } from './cli/template-commands';
 
 import { CliIO, CliFailure } from './cli/cli-io';
 export type { CliIO };
@@ -70,6 +71,7 @@ export function buildProgram(io: CliIO = processIO, open: typeof withServices = 
 
   tenantCommands(program, io, open);
   tokenCommands(program, io, open);
+  templateCommands(program, io, open);
   return program;
 }
 

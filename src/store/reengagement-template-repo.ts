@@ -23,6 +23,11 @@ export class ReengagementTemplateRepo {
   async replace(tenantId: string, list: Array<{ name: string; language: string; params: string }>, actor: string, now: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('reengagement_templates').where('tenant_id', '=', tenantId).execute();
+      // Who chose which templates, for the audit trail (names and languages only).
+      await trx
+        .insertInto('audit_log')
+        .values({ tenant_id: tenantId, actor, action: 'templates.chosen', version_id: null, detail: JSON.stringify({ templates: list.map((t) => `${t.name}/${t.language}`) }), created_at: now })
+        .execute();
       for (const [position, t] of list.entries()) {
         await trx
           .insertInto('reengagement_templates')

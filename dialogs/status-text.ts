@@ -12,6 +12,12 @@ export interface StatusFacts {
   token: CurrentToken | null;
   /** null when the channel is not running here (or its state could not be read). */
   channel: ChannelStatus | null;
+  /** The 24-hour window: held replies, chosen templates, invitations out (omitted when unknown). */
+  window?: {
+    held: { count: number; customers: number; oldest: number | null };
+    templates: string[];
+    invitations: Record<string, number>;
+  } | null;
 }
 
 const KNOWN_REASONS = new Set(['token', 'permission', 'account', 'account_update']);
@@ -39,6 +45,15 @@ export function renderStatus(facts: StatusFacts, locale: Locale, clock: Clock): 
   if (ch) {
     lines.push(ch.lastSuccessAt === null ? t('bot:status.last_send_never') : t('bot:status.last_send', { when: `${formatTime(locale, ch.lastSuccessAt)} (${ago(t, now - ch.lastSuccessAt)})` }));
     lines.push(t('bot:status.queued', { count: ch.queued }));
+  }
+  const w = facts.window;
+  if (w) {
+    lines.push(w.held.count === 0 ? t('bot:status.held_none') : t('bot:status.held', { count: w.held.count, customers: w.held.customers, since: formatTime(locale, w.held.oldest ?? now) }));
+    lines.push(w.templates.length ? t('bot:status.templates', { list: w.templates.join(', ') }) : t('bot:status.templates_none'));
+    const inv = w.invitations;
+    if ((inv.sent ?? 0) + (inv.pending ?? 0) + (inv.sending ?? 0) + (inv.failed ?? 0) > 0) {
+      lines.push(t('bot:status.invitations', { sent: inv.sent ?? 0, pending: (inv.pending ?? 0) + (inv.sending ?? 0), failed: inv.failed ?? 0 }));
+    }
   }
   return lines.join('\n');
 }

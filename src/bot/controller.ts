@@ -13,6 +13,7 @@ import { renewalDialog, renewalDialogId } from '../../dialogs/renewal';
 import { statusDialog, statusDialogId } from '../../dialogs/status';
 import { helpDialog, helpDialogId } from '../../dialogs/help';
 import { rollbackDialog, rollbackDialogId } from '../../dialogs/rollback';
+import { templatesDialog, templatesDialogId } from '../../dialogs/templates';
 
 export function createBotController(adapter: BotAdapter, storage: Storage, deps: DialogDeps): Botkit {
   fixBotkitSay();
@@ -22,6 +23,7 @@ export function createBotController(adapter: BotAdapter, storage: Storage, deps:
     controller.addDialog(statusDialog(controller, deps, locale));
     controller.addDialog(helpDialog(controller, locale));
     controller.addDialog(rollbackDialog(controller, deps, locale));
+    controller.addDialog(templatesDialog(controller, deps, locale));
   }
   registerCommands(controller);
   return controller;
@@ -59,6 +61,13 @@ function registerCommands(controller: Botkit): void {
       return;
     }
     await bot.beginDialog(rollbackDialogId(localeOf(m)));
+  });
+  controller.hears(means('templates'), 'message', async (bot: BotWorker, m: BotkitMessage) => {
+    if (m.senderType !== 'user') {
+      await bot.reply(m, translator(localeOf(m))('bot:templates.not_allowed'));
+      return;
+    }
+    await bot.beginDialog(templatesDialogId(localeOf(m)));
   });
   controller.hears(means('cancel'), 'message', async (bot: BotWorker, m: BotkitMessage) => {
     await bot.reply(m, translator(localeOf(m))('bot:help.nothing_to_cancel'));

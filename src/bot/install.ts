@@ -30,6 +30,11 @@ import type { LinkIssuer } from '../links/link-types';
 import type { Worker } from '../worker';
 import { rollbackToken } from '../vault/swap';
 import { renderStatus } from '../../dialogs/status-text';
+import { ReengagementTemplateRepo } from '../store/reengagement-template-repo';
+import { TemplateCatalog } from '../channel/window/template-catalog';
+import { WindowRepo } from '../store/window-repo';
+import { ReengagementRepo } from '../store/reengagement-repo';
+import { GraphError } from '../meta/graph-errors';
 
 export interface BotRuntime {
   /** Botkit, its dialogs and our adapter, loaded on first use (see core.ts). */
@@ -60,6 +65,10 @@ export interface BotNeeds {
 const TEMPLATE_ALERT_EVERY_MS = 6 * 3_600_000;
 
 export function dialogDepsFor(s: Services, n: BotNeeds): DialogDeps {
+  const templateRepo = new ReengagementTemplateRepo(s.store.db);
+  const templateCatalog = new TemplateCatalog(s, templateRepo);
+  const windowRepo = new WindowRepo(s.store.db, s.store.engine);
+  const reengagements = new ReengagementRepo(s.store.db);
   return {
     clock: s.clock,
     appName: async (tenantId) => (await s.tenants.get(tenantId))?.metaAppName ?? null,
@@ -68,11 +77,24 @@ export function dialogDepsFor(s: Services, n: BotNeeds): DialogDeps {
       const tenant = await s.tenants.get(tenantId);
       const token = await s.vault.current(tenantId);
       const channel = await n.channel.status(tenantId).catch(() => null);
-      return renderStatus({ phoneNumber: token?.displayPhoneNumber ?? tenant?.phoneNumberId ?? tenantId, token, channel }, locale, s.clock);
+      const window = await Promise.all([windowRepo.heldSummary(tenantId), templateRepo.list(tenantId), reengagements.countsByState(tenantId)])
+        .then(([held, templates, invitations]) => ({ held, templates: templates.map((x) => `${x.name} (${x.language})`), invitations }))
+        .catch(() => null);
+      return renderStatus({ phoneNumber: token?.displayPhoneNumber ?? tenant?.phoneNumberId ?? tenantId, token, channel, window }, locale, s.clock);
     },
     currentFingerprint: async (tenantId) => (await s.vault.current(tenantId))?.fingerprint ?? null,
     rollback: (tenantId, actor) => rollbackToken(s, tenantId, actor),
     kick: (tenantId) => n.channel.kick(tenantId),
+    templates: async (tenantId) => {
+      try {
+        const [catalog, chosen] = await Promise.all([templateCatalog.list(tenantId), templateCatalog.current(tenantId)]);
+        return { ok: true as const, catalog, chosen };
+      } catch (err) {
+        const e = err as Error;
+        return { ok: false as const, error: e instanceof GraphError ? `${e.reason}${e.code ? `, Meta error ${e.code}` : ''}` : (e?.message ?? 'error') };
+      }
+    },
+    chooseTemplate: (tenantId, choice, actor) => templateCatalog.choose(tenantId, [choice], actor, 'replace'),
   };
 }
 

@@ -16,7 +16,10 @@ export type Word =
   | 'status'
   | 'rollback'
   | 'confirm'
-  | 'new_link';
+  | 'new_link'
+  | 'templates'
+  | 'param_name'
+  | 'param_reply';
 
 const cache = new Map<string, Set<string>>();
 

@@ -85,6 +85,9 @@ export async function dialogKit(): Promise<Kit> {
           return kit.rollbackOutcome;
         },
         kick: () => undefined,
+        // The templates dialog is tested over real HTTP (test/window/templates-dialog.test.ts).
+        templates: async () => ({ ok: false, error: 'not in the dialog kit' }),
+        chooseTemplate: async () => ({ ok: false, problems: [] }),
       };
       const storage = new BotStateStorage(kit.store.db, kit.store.engine, clock);
       const adapter = new GiosgBotAdapter({ tenant: async () => null, giosgFor: () => { throw new Error('not used'); } });

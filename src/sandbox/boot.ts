@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../log';
 import { ensureSandboxKey } from '../sandbox-key';
 import type { Services } from '../services';
 import type { Tenant } from '../vault/tenants';
+import { ReengagementTemplateRepo } from '../store/reengagement-template-repo';
 import { startGraphSimulator, type GraphSim } from './graph';
 import { startGiosgSimulator, type GiosgSim } from './giosg';
 import { DEMO, demoPhone, demoTenantInput, deriveDemoSecrets, newDemoToken, WHATSAPP_SCOPES, type DemoSecrets } from './demo-tenant';
@@ -174,6 +175,11 @@ export async function seedDemoTenant(s: Services, graph: GraphSim, giosg: GiosgS
     );
     const promoted = await s.vault.promote(tenantId, versionId, null, 'sandbox');
     if (!promoted.ok) throw new Error(`sandbox: could not make the demo token current (${promoted.reason})`);
+  }
+  // A re-engagement template chosen, so the playground shows a closed window's whole flow.
+  const templates = new ReengagementTemplateRepo(s.store.db);
+  if ((await templates.list(tenantId)).length === 0) {
+    await templates.replace(tenantId, [{ name: 'reopen_conversation', language: s.config.defaultLocale, params: JSON.stringify([{ from: 'customer_name' }]) }], 'sandbox', s.clock.now());
   }
   s.logger.info({ tenant: tenantId, result, tokenWasStored: current !== null }, 'sandbox demo tenant ready');
   return tenant;

@@ -190,6 +190,15 @@ export function playgroundApi(s: Services, channel: ChannelControl, ctx: Playgro
     res.json({ read: answer.read });
   });
 
+  // Ages the customer's conversation on Meta's side (the 24-hour window then refuses free text).
+  r.post('/customer/age', async (req, res) => {
+    const b = parse(z.object({ from: waId, hours: z.number().positive().max(24 * 30) }), req.body);
+    const answer = await ctx.graph.post('/customers/age', { waId: b.from, hours: b.hours });
+    if (answer.status === 404) throw new HttpError(409, 'customer_has_not_written', 'this customer has not written yet: send a message from the phone first');
+    expectOk(answer, 'age conversation');
+    res.json({ delivered: true, aged: b.hours });
+  });
+
   // The bot's lines in one customer's giosg chat (delivery ticks, notices), for the agent pane.
   r.get('/giosg/thread-notes', async (req, res) => {
     const thread = parse(waId, req.query.threadId);

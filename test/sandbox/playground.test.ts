@@ -235,6 +235,29 @@ describe('playground over HTTP', () => {
     expect(other.data.items).toEqual([]);
   });
 
+  test('an aged conversation: Meta refuses the free text, the template goes to the phone, the reply follows the answer', async () => {
+    const from = '358405550202';
+    await s.http.post('/playground/api/customer/send', { from, name: 'Liisa', text: 'Hello?' });
+    await waitFor(async () => (await s.http.get('/playground/api/giosg/umi-messages?since=0')).data.items.some((m: { text: string }) => m.text === 'Hello?'), 'relayed');
+    const early = await s.http.post('/playground/api/customer/age', { from: '358409990000', hours: 25 });
+    expect(early.status).toBe(409);
+    const aged = await s.http.post('/playground/api/customer/age', { from, hours: 25 });
+    expect(aged.status).toBe(200);
+    await s.http.post('/playground/api/agent/reply', { threadId: from, text: 'Sorry for the wait!' });
+    const invite = await waitFor(async () => {
+      const r = await s.http.get(`/playground/api/customer/received?since=0&to=${from}`);
+      return r.data.items.find((m: { text: string }) => m.text.includes('Hello Liisa'));
+    }, 'template on the phone');
+    expect(invite.text).toContain('Reply to this message');
+    let r = await s.http.get(`/playground/api/customer/received?since=0&to=${from}`);
+    expect(r.data.items.map((m: { text: string }) => m.text)).not.toContain('Sorry for the wait!');
+    await s.http.post('/playground/api/customer/send', { from, name: 'Liisa', text: 'I am here' });
+    await waitFor(async () => {
+      r = await s.http.get(`/playground/api/customer/received?since=0&to=${from}`);
+      return r.data.items.some((m: { text: string }) => m.text === 'Sorry for the wait!');
+    }, 'held reply on the phone');
+  });
+
   test('bad input gets a 422 naming the field and reaches no simulator', async () => {
     const before = s.sb.graph.requests.length + s.sb.giosg.requests.length;
     const cases: [string, unknown, string][] = [

@@ -456,6 +456,14 @@
     await pollStatus();
   }));
 
+  // Meta's clock jumps a day for this customer: the next free-form reply is refused (131047),
+  // held, and the re-engagement template goes to the phone instead.
+  $('age-conversation').addEventListener('click', (e) => withBusy(e.currentTarget, async () => {
+    const number = customerNumber();
+    if (!/^\d{5,20}$/.test(number)) return showError(t('error_bad_number'));
+    warnIfRefused(await api('/customer/age', { from: number, hours: 25 }), 'error_age_refused');
+  }));
+
   for (const b of document.querySelectorAll('.modes button')) {
     b.addEventListener('click', () => withBusy(b, async () => {
       await api('/meta/mode', { mode: b.dataset.mode });

@@ -73,7 +73,11 @@ describe.each(engines)('delivery ticks in the agent chat (%s)', (engine) => {
     await replySent('Second answer.', 'g-3b');
     const long = 'Third answer, which is a good deal longer than what fits into one short line in the chat.';
     await replySent(long, 'g-3c');
-    await h.graph.customerReads({ phoneNumberId: TENANT.phoneNumberId, waId: A });
+    // The customer opens the chat: Meta reports the three reads together (one webhook, three statuses).
+    const payloads = h.graph.sent.map((m) => h.graph.statusUpdate({ phoneNumberId: TENANT.phoneNumberId, wamid: m.id, recipient: A, status: 'read' })) as { entry: { changes: { value: { statuses: unknown[] } }[] }[] }[];
+    const [one] = payloads;
+    one.entry[0].changes[0].value.statuses = payloads.flatMap((p) => p.entry[0].changes[0].value.statuses);
+    expect((await h.graph.deliverWebhook(one)).status).toBe(200);
     await waitFor(() => ticks().length === 1, 'one read line');
     const line = ticks()[0].message;
     expect(line).toMatch(/^✓✓ Read by the customer: 3 replies, the latest “Third answer, which is a good deal longer than what fits in…”$/);

@@ -35,8 +35,11 @@ import { TransferSlots } from './media/transfer-slots';
 import { MediaSpool, defaultSpoolDir } from './media/spool';
 import { MetaMediaClient } from '../meta/media-client';
 import { buildWindow } from './window/install-window';
+import { RetentionPruner } from './retention-loop';
 
 export interface ChannelFeature {
+  /** Deletes finished rows past the retention policy (retention-loop.ts). */
+  retention: RetentionPruner;
   /** What the bot and the playground may ask of the channel. */
   control: ChannelControl;
   /** POST /webhooks/meta/:tenant on bare node:http, in front of Express (http/server.ts). */
@@ -112,7 +115,8 @@ export function buildChannel(s: Services): ChannelFeature {
   const processorLoop = new PollingLoop('meta-webhook-processor', tuning.pollMs, () => processor.tick(), s.logger);
   const probeLoop = new PollingLoop('channel-probe', Math.max(50, Math.min(tuning.pollMs * 10, Math.floor(tuning.probeIntervalMs / 2))), () => prober.tick(), s.logger);
 
-  const loops = [processorLoop, relayLoop, senderLoop, probeLoop];
+  const retention = new RetentionPruner(s, pressure);
+  const loops = [processorLoop, relayLoop, senderLoop, probeLoop, retention.worker()];
   let stopped = true;
   let starting: Promise<void> | undefined;
   const worker: Worker = {
@@ -170,5 +174,5 @@ export function buildChannel(s: Services): ChannelFeature {
       await sender.drain();
     }
   };
-  return { control, intake, routes, workers: [worker], idle };
+  return { control, intake, routes, workers: [worker], idle, retention };
 }

@@ -82,7 +82,7 @@ export class RetentionPruner {
 
   private async reclaim(): Promise<void> {
     let r = await this.repo.reclaim(RECLAIM_PAGES);
-    for (let i = 0; r.mode === 'incremental' && r.freePages > RECLAIM_PAGES && i < MAX_BATCHES_PER_PASS && !this.stopping; i++) {
+    for (let i = 0; r.mode === 'incremental' && r.freePages > 0 && i < MAX_BATCHES_PER_PASS && !this.stopping; i++) {
       await yieldToIo();
       r = await this.repo.reclaim(RECLAIM_PAGES);
     }

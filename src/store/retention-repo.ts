@@ -14,6 +14,7 @@
 // redelivery's insert, since a row is only deleted after Meta stopped retrying it.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema';
+import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { Engine, Store } from './db';
 import type { RetentionPolicy } from '../config';
 
@@ -184,10 +185,12 @@ function steps(p: RetentionPolicy): Step[] {
 export class RetentionRepo {
   private readonly db: Kysely<Database>;
   private readonly engine: Engine;
+  private readonly sqlite: SqliteDatabase | undefined;
 
-  constructor(store: Pick<Store, 'db' | 'engine'>) {
+  constructor(store: Pick<Store, 'db' | 'engine' | 'sqliteDb'>) {
     this.db = store.db;
     this.engine = store.engine;
+    this.sqlite = store.engine === 'sqlite' ? store.sqliteDb : undefined;
   }
 
   stepNames(p: RetentionPolicy): PruneStep[] {
@@ -217,10 +220,16 @@ export class RetentionRepo {
    * by later inserts and the file stays at its high-water mark.
    */
   async reclaim(pages: number): Promise<{ mode: 'incremental' | 'none' | 'full' | 'n/a'; freePages: number }> {
-    if (this.engine !== 'sqlite') return { mode: 'n/a', freePages: 0 };
-    const mode = Number((await sql<{ auto_vacuum: number }>`pragma auto_vacuum`.execute(this.db)).rows[0]?.auto_vacuum ?? 0);
-    const free = Number((await sql<{ freelist_count: number }>`pragma freelist_count`.execute(this.db)).rows[0]?.freelist_count ?? 0);
-    if (mode === 2 && free > 0) await sql.raw(`pragma incremental_vacuum(${Math.max(1, Math.floor(pages))})`).execute(this.db);
-    return { mode: mode === 2 ? 'incremental' : mode === 1 ? 'full' : 'none', freePages: free };
+    const raw = this.sqlite;
+    if (!raw) return { mode: 'n/a', freePages: 0 };
+    // Through Kysely's connection, so that no transaction of another caller is open around it;
+    // on the raw handle because incremental_vacuum frees one page per step and a prepared
+    // statement's run() steps once (pragma() steps to the end).
+    return this.db.connection().execute(async () => {
+      const mode = Number(raw.pragma('auto_vacuum', { simple: true }));
+      if (mode === 2) raw.pragma(`incremental_vacuum(${Math.max(1, Math.floor(pages))})`);
+      const free = Number(raw.pragma('freelist_count', { simple: true }));
+      return { mode: mode === 2 ? 'incremental' : mode === 1 ? 'full' : 'none', freePages: free };
+    });
   }
 }

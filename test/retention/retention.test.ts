@@ -236,3 +236,47 @@ describe.each(engines)('retention (%s)', (engine) => {
     }, 90_000);
   });
 });
+
+describe.each(engines)('retention housekeeping (%s)', (engine) => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startChannelHarness({ engine, workers: false });
+  });
+  afterEach(() => h.stop());
+
+  test(engine === 'sqlite' ? 'a new SQLite file is in incremental auto-vacuum mode and pruned pages go back to the file system' : 'one instance at a time prunes a table', async () => {
+    const db = h.services.store.db;
+    const body = JSON.stringify({ pad: 'x'.repeat(4000) });
+    for (let i = 0; i < 10; i++) {
+      await db
+        .insertInto('webhook_events')
+        .values(Array.from({ length: 50 }, () => ({ tenant_id: TENANT.id, received_at: T0, body, processed_at: T0, attempts: 0, last_error: null })))
+        .execute();
+    }
+    const pruner = h.composed.channel.retention;
+    if (engine === 'sqlite') {
+      const raw = h.services.store.sqliteDb!;
+      expect(raw.pragma('auto_vacuum', { simple: true })).toBe(2);
+      const before = Number(raw.pragma('page_count', { simple: true }));
+      await pruner.pass(T0 + 10 * DAY);
+      expect(await webhookRows(h)).toHaveLength(0);
+      expect(Number(raw.pragma('freelist_count', { simple: true }))).toBe(0);
+      expect(Number(raw.pragma('page_count', { simple: true }))).toBeLessThan(before - 400);
+      return;
+    }
+    // Another instance holds this table's prune lock: this one skips the table, the rows stay.
+    const other = await h.services.store.pgPool!.connect();
+    try {
+      await other.query('begin');
+      await other.query("select pg_advisory_xact_lock(hashtextextended('retention:webhook_events', 0))");
+      const { counts } = await pruner.pass(T0 + 10 * DAY);
+      expect(counts.webhook_events).toBeUndefined();
+      expect(await webhookRows(h)).toHaveLength(500);
+      await other.query('commit');
+    } finally {
+      other.release();
+    }
+    const { counts } = await pruner.pass(T0 + 10 * DAY);
+    expect(counts.webhook_events).toBe(500);
+  });
+});

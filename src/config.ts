@@ -45,6 +45,18 @@ const intInRange = (def: number, min: number, max: number) =>
     })
     .transform(Number);
 
+/** Days, fractions allowed (the soak prunes after seconds: RETENTION_WEBHOOK_BODY_DAYS=0.0001). */
+const daysInRange = (def: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? String(def) : v))
+    .refine((v) => /^\d+(\.\d+)?$/.test(v) && Number(v) >= min && Number(v) <= max, {
+      message: `expected a number of days from ${min} to ${max}`,
+    })
+    .transform(Number);
+
 const digits = (what: string) =>
   optionalString.refine((v) => v === undefined || /^\d+$/.test(v), { message: `expected a numeric ${what}` });
 
@@ -107,12 +119,13 @@ export const envSchema = z.object({
     message: 'expected an integer from 1000 to 3600000 (milliseconds)',
   }),
   // Data retention (src/channel/retention-loop.ts): finished rows older than these are pruned.
-  RETENTION_WEBHOOK_BODY_DAYS: intInRange(3, 1, 3650),
-  RETENTION_MESSAGES_DAYS: intInRange(30, 1, 3650),
-  RETENTION_STATUS_DAYS: intInRange(30, 1, 3650),
-  RETENTION_AUDIT_DAYS: intInRange(400, 1, 3650),
-  // Ids that recognise Meta's redeliveries outlive the content: Meta retries for 7 days.
-  RETENTION_DEDUPE_DAYS: intInRange(8, 7, 3650),
+  RETENTION_WEBHOOK_BODY_DAYS: daysInRange(3, 0.00001, 3650),
+  RETENTION_MESSAGES_DAYS: daysInRange(30, 0.00001, 3650),
+  RETENTION_STATUS_DAYS: daysInRange(30, 0.00001, 3650),
+  RETENTION_AUDIT_DAYS: daysInRange(400, 0.00001, 3650),
+  // Ids that recognise Meta's redeliveries outlive the content: Meta retries for 7 days
+  // (shorter only for soak runs; the pruner warns).
+  RETENTION_DEDUPE_DAYS: daysInRange(8, 0.00001, 3650),
   PRUNE_INTERVAL_MS: intInRange(60_000, 1000, 86_400_000),
   PRUNE_BATCH: intInRange(500, 10, 10_000),
   DEFAULT_LOCALE: z
@@ -201,7 +214,7 @@ export interface RetentionPolicy {
   batch: number;
 }
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 export const DEFAULT_RETENTION: RetentionPolicy = {
   webhookBodyMs: 3 * DAY_MS,
@@ -330,11 +343,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     cliLogLevel: env.CLI_LOG_LEVEL === 'debug' ? 'debug' : 'warn',
     operator: env.USER?.trim() || 'operator',
     retention: {
-      webhookBodyMs: env.RETENTION_WEBHOOK_BODY_DAYS * DAY_MS,
-      messagesMs: env.RETENTION_MESSAGES_DAYS * DAY_MS,
-      statusMs: env.RETENTION_STATUS_DAYS * DAY_MS,
-      auditMs: env.RETENTION_AUDIT_DAYS * DAY_MS,
-      dedupeMs: env.RETENTION_DEDUPE_DAYS * DAY_MS,
+      webhookBodyMs: Math.round(env.RETENTION_WEBHOOK_BODY_DAYS * DAY_MS),
+      messagesMs: Math.round(env.RETENTION_MESSAGES_DAYS * DAY_MS),
+      statusMs: Math.round(env.RETENTION_STATUS_DAYS * DAY_MS),
+      auditMs: Math.round(env.RETENTION_AUDIT_DAYS * DAY_MS),
+      dedupeMs: Math.round(env.RETENTION_DEDUPE_DAYS * DAY_MS),
       intervalMs: env.PRUNE_INTERVAL_MS,
       batch: env.PRUNE_BATCH,
     },

@@ -4,7 +4,7 @@
 // arrive: a batch is a few milliseconds of the single SQLite writer, and acknowledging
 // Meta comes first. After deleting, SQLite gives the freed pages back to the file system.
 import type { Services } from '../services';
-import { DEFAULT_RETENTION, type RetentionPolicy } from '../config';
+import { DAY_MS, DEFAULT_RETENTION, type RetentionPolicy } from '../config';
 import { RetentionRepo, type PruneCounts } from '../store/retention-repo';
 import { PollingLoop } from './polling-loop';
 import type { Worker } from '../worker';
@@ -15,6 +15,8 @@ const MAX_BATCHES_PER_PASS = 20;
 /** Pages given back per incremental_vacuum call (4 KB each): a few ms of the writer. */
 const RECLAIM_PAGES = 2000;
 const BUSY_PAUSE_MS = 50;
+/** Meta redelivers an unacknowledged webhook for up to 7 days (DESIGN.md section 4). */
+const META_RETRY_MS = 7 * DAY_MS;
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -31,6 +33,12 @@ export class RetentionPruner {
   ) {
     this.policy = s.config.retention ?? DEFAULT_RETENTION;
     this.repo = new RetentionRepo(s.store);
+    if (this.policy.dedupeMs < META_RETRY_MS) {
+      s.logger.warn(
+        { dedupeDays: this.policy.dedupeMs / DAY_MS },
+        'retention: RETENTION_DEDUPE_DAYS is shorter than the 7 days Meta retries webhooks; a redelivery after it is relayed again',
+      );
+    }
   }
 
   /** The background worker; stop() ends a pass between two batches. */

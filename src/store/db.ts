@@ -55,6 +55,10 @@ function openSqlite(file: string, o: StoreOptions): Store {
   // the default mode this changes nothing until a one-off VACUUM (README, data retention).
   raw.pragma('auto_vacuum = INCREMENTAL');
   raw.pragma('journal_mode = WAL');
+  // The WAL file keeps its high-water mark; whenever the WAL starts over, SQLite truncates
+  // it back to this (twice the checkpoint thread's RESTART threshold, wal-checkpoint.ts), so
+  // a burst does not leave a large file behind for good.
+  raw.pragma(`journal_size_limit = ${32 * 1024 * 1024}`);
   // NORMAL in WAL mode keeps every commit durable against process crashes (kill -9);
   // only an OS crash can lose the last transactions, which Meta then re-delivers.
   raw.pragma('synchronous = NORMAL');

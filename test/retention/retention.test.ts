@@ -183,6 +183,17 @@ describe.each(engines)('retention (%s)', (engine) => {
       expect(await webhookRows(h)).toHaveLength(0);
     });
 
+    test('the pruner runs on its own as one of the channel workers', async () => {
+      clock = new JumpClock();
+      h = await startChannelHarness({ engine, clock, config: { retention: { ...DEFAULT_RETENTION, intervalMs: 50 } } });
+      expect((await postSigned(h, customer(h, '358405555556', 'hello'))).status).toBe(200);
+      await waitFor(() => h.giosg.umiMessages.length === 1, 'relayed');
+      await h.idle();
+      clock.offset = 4 * DAY;
+      await waitFor(async () => (await webhookRows(h)).length === 0, 'body pruned by the worker');
+      expect(await h.services.metrics.registry.getSingleMetricAsString('retention_pruned_rows_total')).toMatch(/step="webhook_events"} 1/);
+    });
+
     test('pruning while webhooks keep arriving loses nothing and relays everything once', async () => {
       clock = new JumpClock();
       h = await startChannelHarness({ engine, clock, config: { retention: { ...DEFAULT_RETENTION, batch: 10 } } });

@@ -11,6 +11,7 @@ import { openStore } from './store/db';
 import { tenantCommands } from './cli/tenant-commands';
 import { tokenCommands } from './cli/token-commands';
 import { customerCommands } from './cli/customer-commands';
+import { retentionCommands } from './cli/retention-commands';
 import readline from 'node:readline/promises';
 
 import { CliIO, CliFailure } from './cli/cli-io';
@@ -85,6 +86,7 @@ export function buildProgram(io: CliIO = processIO, open: typeof withServices = 
   tenantCommands(program, io, open);
   tokenCommands(program, io, open);
   customerCommands(program, io, open);
+  retentionCommands(program, io, open);
   return program;
 }
 

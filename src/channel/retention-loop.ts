@@ -65,7 +65,7 @@ export class RetentionPruner {
     return more;
   }
 
-  /** Prunes everything due at `now` (tests and the CLI call it directly). */
+  /** Prunes what is due at `now`, up to maxBatches per step (tests and `retention prune` call it directly). */
   async pass(now: number, maxBatches = MAX_BATCHES_PER_PASS): Promise<{ counts: PruneCounts; more: boolean }> {
     const counts: PruneCounts = {};
     let more = false;

@@ -6,6 +6,7 @@ import { DEFAULT_RETENTION } from '../../src/config';
 import type { Database, OutboxState } from '../../src/store/schema';
 import { customer, postSigned, startChannelHarness, webhookRows } from '../channel/channel-helpers';
 import { JumpClock } from '../window/window-helpers';
+import { runCli } from '../../src/cli';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 2, 1);
@@ -142,6 +143,18 @@ describe.each(engines)('retention (%s)', (engine) => {
       expect(await db.selectFrom('held_replies').select(['body']).execute()).toEqual([{ body: 'held reply' }]);
       expect((await webhookRows(h)).map((r) => [r.body, r.processed_at])).toEqual([['{"waiting":1}', null]]);
       expect(await db.selectFrom('reengagements').select('state').execute()).toEqual([{ state: 'sent' }]);
+    });
+
+    test('`retention prune` runs a full pass from the CLI and prints what it removed', async () => {
+      const out: string[] = [];
+      const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l), readStdin: async () => '' };
+      // The harness clock is real time, far past the seeded rows.
+      expect(await runCli(['retention', 'prune'], io, async (fn) => fn(h.services))).toBe(0);
+      expect(out).toEqual(expect.arrayContaining(['webhook_events: 1', 'inbound_messages: 1', 'outbox: 4', 'status_events: 1']));
+      expect(await webhookRows(h)).toHaveLength(1);
+      const again: string[] = [];
+      expect(await runCli(['retention', 'prune'], { ...io, out: (l: string) => again.push(l) }, async (fn) => fn(h.services))).toBe(0);
+      expect(again).toEqual(['nothing is past its retention']);
     });
   });
 

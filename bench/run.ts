@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=ingest,sustained,drain,swap,media]
+// npm run bench [-- --quick] [-- --only=ingest,sustained,drain,swap,media,retention]
 // Everything on loopback, in one run: ingest against our server (child process, SQLite)
 // and against the bare node:http ceiling, sustained fixed rates, outbox drain, swap gap,
 // memory. Prints one table; writes bench/results/latest.json. See bench/README.md.
@@ -22,6 +22,7 @@ import { httpClientCost } from './http-client';
 import { paced, pacedAgent } from './paced';
 import { printTable, TARGETS } from './table';
 import { mediaRelay } from './media';
+import { retentionEffect } from './retention';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -204,6 +205,12 @@ async function main(): Promise<void> {
     } finally {
       await ours.stop();
     }
+  }
+
+  if (wants('retention')) {
+    const phaseStart = machineCpuTimes();
+    report.retention = await retentionEffect({ ratePerSec: 2000, durationS: quick ? 8 : 20, fillS: quick ? 5 : 10, rounds: quick ? 1 : 2, log });
+    stolen.retention = stolenPercentSince(phaseStart);
   }
 
   if (wants('processor')) {

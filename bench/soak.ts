@@ -7,7 +7,13 @@
 // chat with the bot, the one-time link from the bot's message, the new token submitted on
 // the link page. Checks at the end: every acknowledged webhook stored, every reply sent
 // exactly once, memory flat (last third vs middle third), neither token in the log.
+//
+// Retention runs at soak speed: every finished row is due RETENTION_S seconds after it is
+// finished (dedupe ids included, which production keeps for 8 days) and the pruner passes
+// every 5 s. So the database file and its WAL must level off after warm-up; both are
+// sampled with RSS and reported (last third vs middle third).
 import './quiet';
+import fs from 'node:fs';
 import { TENANT, makeToken, waitFor } from '../testkit/harness';
 import { open, submit } from '../testkit/link-client';
 import { countWebhookEvents } from '../src/store/webhook-batch-writer';
@@ -24,11 +30,27 @@ const REPLIES_PER_SEC = arg('replies', 10);
 const ADMIN_CHAT = 'soak-admin-chat';
 /** Replies go to this many customers in turn, so some customers have several queued. */
 const CUSTOMERS = 500;
+const RETENTION_S = arg('retention', 30);
+const days = (sec: number) => String(sec / 86_400);
+const RETENTION_ENV = {
+  RETENTION_WEBHOOK_BODY_DAYS: days(RETENTION_S),
+  RETENTION_MESSAGES_DAYS: days(RETENTION_S),
+  RETENTION_STATUS_DAYS: days(RETENTION_S),
+  RETENTION_DEDUPE_DAYS: days(RETENTION_S),
+  PRUNE_INTERVAL_MS: '5000',
+};
+const sizeMb = (file: string) => {
+  try {
+    return Math.round((fs.statSync(file).size / 1048576) * 10) / 10;
+  } catch {
+    return 0;
+  }
+};
 
 const log = (s: string) => process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
 async function main(): Promise<void> {
-  const svc = await startOurs({ nodeArgs: serverNodeArgs() });
+  const svc = await startOurs({ nodeArgs: serverNodeArgs(), extraEnv: RETENTION_ENV });
   const sims = svc.sims;
   const durationS = Math.round(MINUTES * 60);
   const gen = new WebhookGenerator(PHONE, TENANT.metaAppSecret);
@@ -45,7 +67,13 @@ async function main(): Promise<void> {
       );
     }
   }, 1000);
-  const memTimer = setInterval(() => memory.push(memoryOf(svc.child.pid).rssMb), 5000);
+  const dbMb: number[] = [];
+  const walMb: number[] = [];
+  const memTimer = setInterval(() => {
+    memory.push(memoryOf(svc.child.pid).rssMb);
+    dbMb.push(sizeMb(svc.dbFile));
+    walMb.push(sizeMb(`${svc.dbFile}-wal`));
+  }, 5000);
 
   const newToken = makeToken();
   const swap = swapHalfWay(svc, durationS, newToken);
@@ -63,7 +91,7 @@ async function main(): Promise<void> {
     acked += r.acknowledged;
     errors += r.errors;
     worstP99 = Math.max(worstP99, r.p99Ms);
-    log(`slice: ${r.acknowledged} acknowledged, ${r.errors} errors, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, server rss ${memoryOf(svc.child.pid).rssMb} MB`);
+    log(`slice: ${r.acknowledged} acknowledged, ${r.errors} errors, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, server rss ${memoryOf(svc.child.pid).rssMb} MB, db ${sizeMb(svc.dbFile)} MB, wal ${sizeMb(`${svc.dbFile}-wal`)} MB`);
   }
   agent.destroy();
   clearInterval(replyTimer);
@@ -73,7 +101,9 @@ async function main(): Promise<void> {
   // Anything sent twice would show up shortly after.
   await new Promise((r) => setTimeout(r, 1000));
   clearInterval(memTimer);
-  const stored = await countWebhookEvents(svc.store.db);
+  // Stored = still in the table + pruned since (the pruner's counter): nothing acknowledged is lost.
+  const pruned = await prunedWebhookBodies(svc);
+  const stored = (await countWebhookEvents(svc.store.db)) + pruned;
   const bodies = (await svc.sent()).map((m) => m.body);
   const distinct = new Set(bodies).size;
   const third = Math.floor(memory.length / 3);
@@ -92,6 +122,15 @@ async function main(): Promise<void> {
       peakSinceStart: memoryOf(svc.child.pid).hwmMb,
       flat: last <= middle * 1.2,
     },
+    database: {
+      retentionS: RETENTION_S,
+      webhookBodiesPruned: pruned,
+      fileMb: { middleThirdMax: Math.max(...dbMb.slice(third, 2 * third)), lastThirdMax: Math.max(...dbMb.slice(2 * third)), max: Math.max(...dbMb) },
+      walMb: { middleThirdMax: Math.max(...walMb.slice(third, 2 * third)), lastThirdMax: Math.max(...walMb.slice(2 * third)), max: Math.max(...walMb) },
+      // Flat: the last third grows no more than 10 % (plus 1 MB of page-level noise) over the middle third.
+      flat: Math.max(...dbMb.slice(2 * third)) <= Math.max(...dbMb.slice(third, 2 * third)) * 1.1 + 1 && Math.max(...walMb.slice(2 * third)) <= Math.max(...walMb.slice(third, 2 * third)) * 1.1 + 1,
+      samples: { dbMb, walMb },
+    },
     tokenLeakedToLog: output.includes(svc.token) || output.includes(newToken),
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -102,9 +141,16 @@ async function main(): Promise<void> {
     result.replies.lost === 0 &&
     result.swap.ok &&
     result.serverMemoryMb.flat &&
+    result.database.flat &&
     !result.tokenLeakedToLog;
   process.stdout.write(ok ? 'SOAK PASSED\n' : 'SOAK FAILED\n');
   process.exit(ok ? 0 : 1);
+}
+
+async function prunedWebhookBodies(svc: OurService): Promise<number> {
+  const text = await (await fetch(`${svc.child.url}/metrics`)).text();
+  const m = /^retention_pruned_rows_total\{step="webhook_events"\} (\d+)/m.exec(text);
+  return m ? Number(m[1]) : 0;
 }
 
 /**

@@ -70,6 +70,13 @@ export function printTable(r: Record<string, any>): void {
       mark(m.peakRssMb < 200 && m.delivered === m.rate.images + m.concurrent.images),
     ]);
   }
+  if (r.retention) {
+    const t = r.retention;
+    const per = (t.rounds as Array<{ idle: { p99Ms: number }; pruning: { p99Ms: number; prunedDuringRun: number } }>)
+      .map((x) => `${x.idle.p99Ms} → ${x.pruning.p99Ms} ms, ${x.pruning.prunedDuringRun} rows pruned`)
+      .join('; ');
+    rows.push([`ingest p99 at ${t.ratePerSec}/s, pruner idle → pruning`, `${t.idleP99Ms} → ${t.pruningP99Ms} ms (Δ ${t.p99DeltaMs} ms; rounds: ${per})`, 'info: pruning must not move p99 much', '']);
+  }
   if (r.processor) rows.push(['processor (stored webhooks → work, alone)', `${r.processor.perSec} webhooks/s  (${r.processor.webhooks} in ${r.processor.ms} ms, ${r.processor.cpuUsPerWebhook ?? '?'} µs CPU each)`, 'info: sustainable rate', '']);
   for (const c of r.commit ?? []) {
     rows.push([`group commit, WAL checkpoints ${c.checkpoints}`, `${c.usPerRow} µs/row  event-loop delay p99 ${c.loopDelayP99Ms} ms  max ${c.loopDelayMaxMs} ms  WAL up to ${c.walMaxMb} MB  (${c.rows} rows of 1.3 KB)`, 'info', '']);

@@ -1,4 +1,4 @@
-// Operator CLI: migrations, tenants and the token vault. Secrets are read from stdin,
+// Operator CLI: migrations, tenants, the token vault and customers' data. Secrets are read from stdin,
 // never from argv (argv ends up in shell history and `ps`).
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, Config } from './config';
@@ -11,6 +11,9 @@ import { openStore } from './store/db';
 import { tenantCommands } from './cli/tenant-commands';
 import { tokenCommands } from './cli/token-commands';
 import { templateCommands } from './cli/template-commands';
+import { customerCommands } from './cli/customer-commands';
+import { retentionCommands } from './cli/retention-commands';
+import readline from 'node:readline/promises';
 
 import { CliIO, CliFailure } from './cli/cli-io';
 export type { CliIO };
@@ -27,6 +30,18 @@ const processIO: CliIO = {
       process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
       process.stdin.on('error', reject);
     }),
+  ...(process.stdin.isTTY && process.stderr.isTTY
+    ? {
+        confirm: async (question: string) => {
+          const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+          try {
+            return /^(y|yes)$/i.test((await rl.question(question)).trim());
+          } finally {
+            rl.close();
+          }
+        },
+      }
+    : {}),
 };
 
 
@@ -51,7 +66,7 @@ export function buildProgram(io: CliIO = processIO, open: typeof withServices = 
   const program = new Command();
   program
     .name('npm run cli --')
-    .description('Operate the giosg WhatsApp channel: database migrations, tenants, the token vault.')
+    .description('Operate the giosg WhatsApp channel: database migrations, tenants, the token vault, customers\' data.')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 
@@ -72,6 +87,8 @@ export function buildProgram(io: CliIO = processIO, open: typeof withServices = 
   tenantCommands(program, io, open);
   tokenCommands(program, io, open);
   templateCommands(program, io, open);
+  customerCommands(program, io, open);
+  retentionCommands(program, io, open);
   return program;
 }
 

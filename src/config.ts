@@ -45,6 +45,18 @@ const intInRange = (def: number, min: number, max: number) =>
     })
     .transform(Number);
 
+/** Days, fractions allowed (the soak prunes after seconds: RETENTION_WEBHOOK_BODY_DAYS=0.0001). */
+const daysInRange = (def: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? String(def) : v))
+    .refine((v) => /^\d+(\.\d+)?$/.test(v) && Number(v) >= min && Number(v) <= max, {
+      message: `expected a number of days from ${min} to ${max}`,
+    })
+    .transform(Number);
+
 const digits = (what: string) =>
   optionalString.refine((v) => v === undefined || /^\d+$/.test(v), { message: `expected a numeric ${what}` });
 
@@ -118,6 +130,16 @@ export const envSchema = z.object({
   WORKER_LEASE_MS: optionalString.refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1000 && Number(v) <= 3_600_000), {
     message: 'expected an integer from 1000 to 3600000 (milliseconds)',
   }),
+  // Data retention (src/channel/retention-loop.ts): finished rows older than these are pruned.
+  RETENTION_WEBHOOK_BODY_DAYS: daysInRange(3, 0.00001, 3650),
+  RETENTION_MESSAGES_DAYS: daysInRange(30, 0.00001, 3650),
+  RETENTION_STATUS_DAYS: daysInRange(30, 0.00001, 3650),
+  RETENTION_AUDIT_DAYS: daysInRange(400, 0.00001, 3650),
+  // Ids that recognise Meta's redeliveries outlive the content: Meta retries for 7 days
+  // (shorter only for soak runs; the pruner warns).
+  RETENTION_DEDUPE_DAYS: daysInRange(8, 0.00001, 3650),
+  PRUNE_INTERVAL_MS: intInRange(60_000, 1000, 86_400_000),
+  PRUNE_BATCH: intInRange(500, 10, 10_000),
   DEFAULT_LOCALE: z
     .string()
     .trim()
@@ -188,7 +210,37 @@ export interface Config {
   mediaSpoolDir?: string;
   /** Channel worker timing; defaults in src/channel/tuning.ts. Tests shorten them. */
   channelTuning?: Partial<ChannelTuning>;
+  /** How long finished rows are kept; unset (tests, tools) means DEFAULT_RETENTION. */
+  retention?: RetentionPolicy;
 }
+
+/** Ages in milliseconds past which finished rows are pruned (README "Data retention and erasure"). */
+export interface RetentionPolicy {
+  /** Processed Meta webhook bodies. */
+  webhookBodyMs: number;
+  /** Relayed customer messages and sent/failed replies: their content; the rows themselves after max(this, dedupeMs). */
+  messagesMs: number;
+  /** Delivery status events (their recipient; the rows after max(this, dedupeMs)). */
+  statusMs: number;
+  auditMs: number;
+  /** How long message and status ids stay to recognise Meta's redeliveries (≥ 7 days). */
+  dedupeMs: number;
+  intervalMs: number;
+  /** Rows per prune statement. */
+  batch: number;
+}
+
+export const DAY_MS = 86_400_000;
+
+export const DEFAULT_RETENTION: RetentionPolicy = {
+  webhookBodyMs: 3 * DAY_MS,
+  messagesMs: 30 * DAY_MS,
+  statusMs: 30 * DAY_MS,
+  auditMs: 400 * DAY_MS,
+  dedupeMs: 8 * DAY_MS,
+  intervalMs: 60_000,
+  batch: 500,
+};
 
 export interface ChannelTuning {
   /** Idle poll of the webhook processor, relay and sender loops. */
@@ -314,6 +366,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     cliLogLevel: env.CLI_LOG_LEVEL === 'debug' ? 'debug' : 'warn',
     operator: env.USER?.trim() || 'operator',
+    retention: {
+      webhookBodyMs: Math.round(env.RETENTION_WEBHOOK_BODY_DAYS * DAY_MS),
+      messagesMs: Math.round(env.RETENTION_MESSAGES_DAYS * DAY_MS),
+      statusMs: Math.round(env.RETENTION_STATUS_DAYS * DAY_MS),
+      auditMs: Math.round(env.RETENTION_AUDIT_DAYS * DAY_MS),
+      dedupeMs: Math.round(env.RETENTION_DEDUPE_DAYS * DAY_MS),
+      intervalMs: env.PRUNE_INTERVAL_MS,
+      batch: env.PRUNE_BATCH,
+    },
     ...workerTuning(env),
   };
 }

@@ -41,8 +41,11 @@ import { ReengagementRepo } from '../store/reengagement-repo';
 import { DeliveryTicks } from './outbound/delivery-ticks';
 import { DeliveryTickRepo } from '../store/delivery-tick-repo';
 import { ReadMarkRepo } from '../store/read-mark-repo';
+import { RetentionPruner } from './retention-loop';
 
 export interface ChannelFeature {
+  /** Deletes finished rows past the retention policy (retention-loop.ts). */
+  retention: RetentionPruner;
   /** What the bot and the playground may ask of the channel. */
   control: ChannelControl;
   /** POST /webhooks/meta/:tenant on bare node:http, in front of Express (http/server.ts). */
@@ -130,7 +133,8 @@ export function buildChannel(s: Services): ChannelFeature {
   const ticks = new DeliveryTicks(s, tickRepo, tuning);
   const ticksLoop = new PollingLoop('delivery-ticks', tuning.ticksPollMs, () => ticks.tick(), s.logger);
 
-  const loops = [processorLoop, relayLoop, senderLoop, reengageLoop, probeLoop, ...(s.config.deliveryTicks === 'off' ? [] : [ticksLoop])];
+  const retention = new RetentionPruner(s, pressure);
+  const loops = [processorLoop, relayLoop, senderLoop, reengageLoop, probeLoop, retention.worker(), ...(s.config.deliveryTicks === 'off' ? [] : [ticksLoop])];
   let stopped = true;
   let starting: Promise<void> | undefined;
   const worker: Worker = {
@@ -188,5 +192,5 @@ export function buildChannel(s: Services): ChannelFeature {
       await sender.drain();
     }
   };
-  return { control, intake, routes, workers: [worker], idle };
+  return { control, intake, routes, workers: [worker], idle, retention };
 }

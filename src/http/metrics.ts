@@ -46,6 +46,12 @@ export class Metrics {
     labelNames: ['tenant'],
     registers: [this.registry],
   });
+  readonly pruned = new Counter({
+    name: 'retention_pruned_rows_total',
+    help: 'Rows the retention pruner deleted or stripped of content, by step',
+    labelNames: ['step'],
+    registers: [this.registry],
+  });
   readonly relays = new Counter({
     name: 'giosg_relays_total',
     help: 'Customer messages relayed into giosg by result',

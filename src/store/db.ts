@@ -50,7 +50,15 @@ function openSqlite(file: string, o: StoreOptions): Store {
   const resolved = file === ':memory:' ? file : path.resolve(file);
   if (resolved !== ':memory:') fs.mkdirSync(path.dirname(resolved), { recursive: true });
   const raw = new SqliteDatabase(resolved);
+  // Must come before the first table: a new file is then created in incremental auto-vacuum
+  // mode and the pruner can give freed pages back (retention-repo.ts). On an existing file in
+  // the default mode this changes nothing until a one-off VACUUM (README, data retention).
+  raw.pragma('auto_vacuum = INCREMENTAL');
   raw.pragma('journal_mode = WAL');
+  // The WAL file keeps its high-water mark; whenever the WAL starts over, SQLite truncates
+  // it back to this (twice the checkpoint thread's RESTART threshold, wal-checkpoint.ts), so
+  // a burst does not leave a large file behind for good.
+  raw.pragma(`journal_size_limit = ${32 * 1024 * 1024}`);
   // NORMAL in WAL mode keeps every commit durable against process crashes (kill -9);
   // only an OS crash can lose the last transactions, which Meta then re-delivers.
   raw.pragma('synchronous = NORMAL');

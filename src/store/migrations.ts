@@ -372,6 +372,16 @@ const migrations: Record<string, Builder> = {
       .addPrimaryKeyConstraint('reengagement_templates_pk', ['tenant_id', 'position'])
       .execute();
   },
+  // Retention (store/retention-repo.ts): the pruner finds finished rows by age. Partial
+  // indexes hold only finished rows, so ingest's inserts (unfinished rows) never touch them.
+  async '0012_retention'(db) {
+    await sql`create index webhook_events_processed on webhook_events (processed_at) where processed_at is not null`.execute(db);
+    await sql`create index inbound_messages_relayed on inbound_messages (relayed_at) where state = 'relayed'`.execute(db);
+    await sql`create index outbox_finished on outbox (updated_at) where state in ('sent', 'delivered', 'read', 'failed')`.execute(db);
+    await db.schema.createIndex('status_events_created').on('status_events').columns(['created_at']).execute();
+    await db.schema.createIndex('audit_log_created').on('audit_log').columns(['created_at']).execute();
+    await db.schema.createIndex('service_windows_updated').on('service_windows').columns(['updated_at']).execute();
+  },
   // Issue 23: the re-engagement sender claims due rows and finds a template's row from its status webhook.
   async '0013_reengagement_sending'(db) {
     await db.schema.createIndex('reengagements_due').on('reengagements').columns(['state', 'next_attempt_at']).execute();

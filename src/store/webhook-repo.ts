@@ -1,5 +1,6 @@
 // SQL for the raw Meta webhook log: the receiver's single insert, and the processor's
-// reads and marks. Rows are never deleted here: processed_at says they are done.
+// reads and marks. processed_at says a row is done; the retention pruner deletes done rows
+// later (retention-repo.ts).
 import type { Kysely } from 'kysely';
 import type { Database } from './schema';
 

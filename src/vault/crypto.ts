@@ -1,6 +1,6 @@
 // AES-256-GCM sealing for tokens and tenant secrets. Each sealed value names the key
 // that sealed it, so a new primary key can be introduced while old rows still open.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 
 export class DecryptionError extends Error {
   constructor(message: string) {
@@ -34,6 +34,15 @@ export class SecretBox {
     for (const k of keys) if (k.length !== 32) throw new Error('encryption keys must be 32 bytes');
     this.keys = new Map(keys.map((k) => [keyId(k), k]));
     this.primaryKeyId = keyId(keys[0]);
+  }
+
+  /**
+   * A keyed hash (HMAC-SHA256 with the primary key, first 16 hex chars): names a value in
+   * the audit log without revealing it. A plain hash of a phone number could be reversed
+   * by trying every number; this one only by someone holding the key.
+   */
+  tag(value: string, purpose: string): string {
+    return createHmac('sha256', this.keys.get(this.primaryKeyId)!).update(`${purpose}\u0000${value}`, 'utf8').digest('hex').slice(0, 16);
   }
 
   /** aad binds the ciphertext to its row (tenant and purpose) so boxes cannot be swapped between rows. */

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import fs from 'node:fs';
-import { loadConfig, ConfigError } from '../../src/config';
+import { loadConfig, ConfigError, DEFAULT_RETENTION } from '../../src/config';
 
 const full = {
   META_APP_ID: '123',
@@ -47,6 +47,20 @@ describe('config', () => {
     expect(c.tenantSeed?.phoneNumberId).toBe('789');
     expect(c.encryptionKeys).toHaveLength(1);
     expect(c.linkTtlMs).toBe(15 * 60_000);
+  });
+
+  it('retention: safe defaults, days (fractions allowed) as milliseconds, bad values named', () => {
+    expect(loadConfig({}).retention).toEqual(DEFAULT_RETENTION);
+    const c = loadConfig({ RETENTION_WEBHOOK_BODY_DAYS: '1', RETENTION_MESSAGES_DAYS: '0.5', RETENTION_DEDUPE_DAYS: '10', PRUNE_INTERVAL_MS: '5000', PRUNE_BATCH: '100' });
+    expect(c.retention).toMatchObject({ webhookBodyMs: 86_400_000, messagesMs: 43_200_000, dedupeMs: 864_000_000, statusMs: 30 * 86_400_000, intervalMs: 5000, batch: 100 });
+    const p = problems({ RETENTION_MESSAGES_DAYS: 'forever', RETENTION_AUDIT_DAYS: '-1', PRUNE_BATCH: '0' });
+    expect(p).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^RETENTION_MESSAGES_DAYS: expected a number of days/),
+        expect.stringMatching(/^RETENTION_AUDIT_DAYS: expected a number of days/),
+        expect.stringMatching(/^PRUNE_BATCH: expected an integer from 10/),
+      ]),
+    );
   });
 
   it('names the variable in each problem, one line each', () => {

@@ -17,6 +17,7 @@ import { metaWebhookIntake, type WebhookIntake } from './inbound/webhook-intake'
 import { WebhookBatchWriter } from '../store/webhook-batch-writer';
 import type { ChannelControl } from './channel-types';
 import { WebhookProcessor } from './inbound/webhook-processor';
+import { QuoteRepo } from '../store/quote-repo';
 import { WebhookApplyRepo } from '../store/webhook-apply-repo';
 import { RelayWorker } from './inbound/relay-worker';
 import { giosgReplyRoutes } from './outbound/reply-receiver';
@@ -108,6 +109,7 @@ export function buildChannel(s: Services): ChannelFeature {
     kickRelay: () => relayLoop.kick(),
     kickSender,
     pressure,
+    quotes: new QuoteRepo(s.store.db),
   });
   const processorLoop = new PollingLoop('meta-webhook-processor', tuning.pollMs, () => processor.tick(), s.logger);
   const probeLoop = new PollingLoop('channel-probe', Math.max(50, Math.min(tuning.pollMs * 10, Math.floor(tuning.probeIntervalMs / 2))), () => prober.tick(), s.logger);

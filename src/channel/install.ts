@@ -18,6 +18,8 @@ import { WebhookBatchWriter } from '../store/webhook-batch-writer';
 import type { ChannelControl } from './channel-types';
 import { WebhookProcessor } from './inbound/webhook-processor';
 import { QuoteRepo } from '../store/quote-repo';
+import { CustomerIdRepo } from '../store/customer-id-repo';
+import { CustomerKeys } from './inbound/customer-keys';
 import { WebhookApplyRepo } from '../store/webhook-apply-repo';
 import { RelayWorker } from './inbound/relay-worker';
 import { giosgReplyRoutes } from './outbound/reply-receiver';
@@ -85,7 +87,8 @@ export function buildChannel(s: Services): ChannelFeature {
   const mediaClient = new MetaMediaClient({ baseUrl: s.config.graph.baseUrl, version: s.config.graph.version });
   // One budget for both directions: what bounds memory is the transfers in flight, whichever way.
   const slots = new TransferSlots();
-  const sender = new OutboxSender(s, outbox, statuses, state, circuit, limiters, tuning, new OutboundMedia(s, spool, mediaClient, slots));
+  const customers = new CustomerKeys(new CustomerIdRepo(s.store.db));
+  const sender = new OutboxSender(s, outbox, statuses, state, circuit, limiters, tuning, new OutboundMedia(s, spool, mediaClient, slots), customers);
   const window = buildWindow(s);
   sender.onWindowClosed = (tenant, row, owner) => window.gate.heldByMeta(tenant, row, owner);
   window.observer.onReleased = kickSender;
@@ -110,6 +113,7 @@ export function buildChannel(s: Services): ChannelFeature {
     kickSender,
     pressure,
     quotes: new QuoteRepo(s.store.db),
+    customers,
   });
   const processorLoop = new PollingLoop('meta-webhook-processor', tuning.pollMs, () => processor.tick(), s.logger);
   const probeLoop = new PollingLoop('channel-probe', Math.max(50, Math.min(tuning.pollMs * 10, Math.floor(tuning.probeIntervalMs / 2))), () => prober.tick(), s.logger);

@@ -3,6 +3,7 @@
 // the channel uploads (POST /{phone-number-id}/media, multipart, parsed as a stream) and
 // media messages the channel sends by id. Bodies can be synthetic (a size and a seed) so a
 // benchmark can relay many large files without the simulator holding them.
+import { SIM_BSUID, sentContact } from './graph-send';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
@@ -223,9 +224,10 @@ export function mediaSendHandler(state: GraphState, media: MediaStore, cfg: Auth
     const b = req.body as Record<string, unknown>;
     const kind = b.type as SimMediaKind;
     const obj = b[kind] as Record<string, unknown> | undefined;
-    const to = typeof b.to === 'string' ? b.to : '';
+    const recipient = typeof b.to !== 'string' && typeof b.recipient === 'string' ? b.recipient : undefined;
+    const to = typeof b.to === 'string' ? b.to : (recipient ?? '');
     if (b.messaging_product !== 'whatsapp') return fail(metaErrors.invalidParam('(#100) The parameter messaging_product is required.'));
-    if (!/^\+?[0-9][0-9 ()-]{3,30}$/.test(to)) return fail(metaErrors.invalidParam('(#100) Invalid parameter', 'Param to is invalid.'));
+    if (recipient !== undefined ? !SIM_BSUID.test(recipient) : !/^\+?[0-9][0-9 ()-]{3,30}$/.test(to)) return fail(metaErrors.invalidParam('(#100) Invalid parameter', `Param ${recipient !== undefined ? 'recipient' : 'to'} is invalid.`));
     if (!obj || (typeof obj.id !== 'string' && typeof obj.link !== 'string')) return fail(metaErrors.invalidParam(`(#100) The parameter ${kind}['id'] is required.`));
     if (typeof obj.caption === 'string' && (kind === 'audio' || kind === 'sticker')) return fail(metaErrors.invalidParam('(#100) Invalid parameter', `Param ${kind}['caption'] is not allowed for ${kind}.`));
     const file = typeof obj.id === 'string' ? media.byId.get(obj.id) : undefined;
@@ -236,6 +238,7 @@ export function mediaSendHandler(state: GraphState, media: MediaStore, cfg: Auth
       id: newWamid(),
       phoneNumberId: phoneId,
       to,
+      ...(recipient !== undefined ? { recipient } : {}),
       body: caption ?? '',
       tokenFingerprint: tokenFingerprint(auth.token.token),
       at: Date.now(),
@@ -251,7 +254,7 @@ export function mediaSendHandler(state: GraphState, media: MediaStore, cfg: Auth
       filename: typeof obj.filename === 'string' ? obj.filename : undefined,
       file,
     });
-    res.json({ messaging_product: 'whatsapp', contacts: [{ input: to, wa_id: to.replace(/\D/g, '') }], messages: [{ id: msg.id }] });
+    res.json({ messaging_product: 'whatsapp', contacts: [sentContact(recipient === undefined ? to : undefined, recipient)], messages: [{ id: msg.id }] });
     onAccepted(msg);
   };
 }

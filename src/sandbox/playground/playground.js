@@ -12,7 +12,7 @@
   let strings = {};
   let overview = null;
   const chats = { list: [], selected: null, seen: new Set(), counts: new Map(), read: new Map(), firstLoad: true };
-  const phone = { number: null, cursor: 0, received: [], sent: [] };
+  const phone = { number: null, thread: null, cursor: 0, received: [], sent: [] };
   const umi = { cursor: 0, items: [] };
 
   function t(key, vars) {
@@ -151,6 +151,19 @@
     });
   }
 
+  $('phone-send-location').addEventListener('click', (e) => {
+    const number = customerNumber();
+    if (!/^\d{5,20}$/.test(number)) return showError(t('error_bad_number'));
+    const name = $('customer-name').value.trim() || undefined;
+    void withBusy(e.currentTarget, async () => {
+      const answer = await api('/customer/send', { from: number, name: name, type: 'location', usernameOnly: usernameOnly() });
+      phone.sent.push({ number: number, text: '', at: Date.now(), file: t('pg_location_sent') });
+      renderPhone();
+      warnIfRefused(answer, 'error_meta_webhook_refused');
+    });
+  });
+  $('customer-username-only').addEventListener('change', () => void pollPhone());
+
   $('phone-send-picture').addEventListener('click', (e) => sendCustomerFile('image', e.currentTarget));
   $('phone-send-document').addEventListener('click', (e) => sendCustomerFile('document', e.currentTarget));
 
@@ -273,6 +286,16 @@
     return $('customer-number').value.replace(/[\s()+-]/g, '');
   }
 
+  // A username-only customer shares no number: their giosg thread and replies use their
+  // business-scoped user id, which the playground derives from the number (as the server does).
+  function usernameOnly() {
+    return $('customer-username-only').checked;
+  }
+
+  function customerThread() {
+    return usernameOnly() ? 'FI.' + customerNumber() : customerNumber();
+  }
+
   function renderPhone() {
     const list = $('phone-messages');
     const all = phone.sent
@@ -298,14 +321,16 @@
   async function pollPhone() {
     const number = customerNumber();
     if (!/^\d{5,20}$/.test(number)) return;
-    if (number !== phone.number) {
+    const thread = customerThread();
+    if (thread !== phone.thread) {
+      phone.thread = thread;
       phone.number = number;
       phone.cursor = 0;
       phone.received = [];
       renderPhone();
     }
-    const page = await api('/customer/received?since=' + phone.cursor + '&to=' + encodeURIComponent(number));
-    if (number !== phone.number) return;
+    const page = await api('/customer/received?since=' + phone.cursor + '&to=' + encodeURIComponent(customerThread()));
+    if (thread !== phone.thread) return;
     phone.cursor = page.next;
     if (page.items.length) {
       phone.received.push(...page.items);
@@ -322,7 +347,7 @@
     if (!/^\d{5,20}$/.test(number)) return showError(t('error_bad_number'));
     const name = $('customer-name').value.trim() || undefined;
     void withBusy(e.submitter, async () => {
-      const answer = await api('/customer/send', { from: number, name: name, text: text });
+      const answer = await api('/customer/send', { from: number, name: name, text: text, usernameOnly: usernameOnly() });
       phone.sent.push({ number: number, text: text, at: Date.now() });
       input.value = '';
       renderPhone();
@@ -369,11 +394,11 @@
     if (!/^\d{5,20}$/.test(number)) return showError(t('error_bad_number'));
     void withBusy(e.submitter, async () => {
       if (file) {
-        const body = { threadId: number, text: text, fileName: file.name, contentType: file.type || 'application/octet-stream', dataBase64: await readBase64(file) };
+        const body = { threadId: customerThread(), text: text, fileName: file.name, contentType: file.type || 'application/octet-stream', dataBase64: await readBase64(file) };
         warnIfRefused(await api('/media/agent', body), 'error_reply_refused');
         fileInput.value = '';
       } else {
-        warnIfRefused(await api('/agent/reply', { threadId: number, text: text }), 'error_reply_refused');
+        warnIfRefused(await api('/agent/reply', { threadId: customerThread(), text: text }), 'error_reply_refused');
       }
       input.value = '';
     });

@@ -37,11 +37,6 @@ export class CustomerIdRepo {
     await this.db.updateTable('customer_ids').set({ retired: 1, updated_at: now }).where('tenant_id', '=', tenantId).where('customer_id', '=', id).execute();
   }
 
-  /** Marks an id as the one last seen for its customer (the address replies go to). */
-  async touch(tenantId: string, id: string, now: number): Promise<void> {
-    await this.db.updateTable('customer_ids').set({ updated_at: now }).where('tenant_id', '=', tenantId).where('customer_id', '=', id).where('retired', '=', 0).execute();
-  }
-
   /** The ids of one customer key that still reach them, newest first. */
   async idsOf(tenantId: string, key: string): Promise<CustomerIdRow[]> {
     return this.db

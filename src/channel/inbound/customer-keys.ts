@@ -33,18 +33,18 @@ export class CustomerKeys {
     const phoneLeads = byPhone && (byPhone.retired === 0 || ids.changed) ? byPhone : undefined;
     const key = byBsuid?.customer_key ?? phoneLeads?.customer_key ?? (ids.phone && !byPhone ? ids.phone : (ids.bsuid ?? ids.phone));
     if (!key) throw new Error('a customer message without a phone number or user id');
-    if (ids.bsuid) await this.repo.link(tenantId, ids.bsuid, 'bsuid', key, now);
+    // The everyday message names ids we know already: one lookup, no writes.
+    if (ids.bsuid && !byBsuid) await this.repo.link(tenantId, ids.bsuid, 'bsuid', key, now);
     if (ids.phone) {
       if (byPhone && byPhone.retired === 1 && !ids.changed) await this.repo.reassign(tenantId, ids.phone, key, now);
-      else await this.repo.link(tenantId, ids.phone, 'phone', key, now);
+      else if (!byPhone) await this.repo.link(tenantId, ids.phone, 'phone', key, now);
     }
     if (ids.changed) {
       const { phone, bsuid } = ids.changed;
+      // Linked after the old number, so the new one is the key's newest phone (addressOf).
       if (phone) await this.repo.link(tenantId, phone, 'phone', key, now);
       if (bsuid) await this.repo.link(tenantId, bsuid, 'bsuid', key, now);
       if (ids.phone && phone && phone !== ids.phone) await this.repo.retire(tenantId, ids.phone, now);
-    } else if (ids.phone && (!byPhone || byPhone.customer_key === key)) {
-      await this.repo.touch(tenantId, ids.phone, now);
     }
     return key;
   }

@@ -3,7 +3,8 @@
 // giosg simulator. Replies and reactions quote what they answer when we have it stored.
 import { engines, Harness, TENANT, waitFor } from '../../testkit/harness';
 import { agentReply, customer, postSigned, startChannelHarness } from './channel-helpers';
-import { envelope, messageExample, EXAMPLE_FROM, type MessageKind } from './message-examples';
+import { envelope, messageExample, EXAMPLE_FROM, MESSAGE_OBJECTS, type MessageKind } from './message-examples';
+import { mediaExample, sampleBytes } from './media-examples';
 
 const relayed = (h: Harness, wamid: string) => waitFor(() => h.giosg.umiMessages.find((m) => m.external_message_id === wamid), `relayed ${wamid}`);
 
@@ -68,6 +69,19 @@ describe.each(engines)('message types (%s)', (engine) => {
     );
     expect((await relayed(h, 'wamid.q-2')).text).toBe('[Replying to: “[Location] Solomon R. Guggenheim Museum, 1071 5th Ave, New York, NY 10128 Map: https://maps.google.com/?q=40.7829100597…”]\nIs this the right entrance?');
     expect((await relayed(h, 'wamid.q-3')).text).toBe('[Replying to: “Is this the right entrance?”]\nNever mind');
+  });
+
+  test('a photo sent in reply from an ad keeps the quote and the ad above its caption, with the file attached', async () => {
+    const from = '358401110005';
+    await postSigned(h, customer(h, from, 'Is the blue one in stock?', { id: 'wamid.mq-1' }));
+    await relayed(h, 'wamid.mq-1');
+    const stored = await h.graph.media.add({ mimeType: 'image/jpeg', data: sampleBytes('image', 20_000) });
+    const photo = mediaExample('image', { mediaId: stored.id, from, wamid: 'wamid.mq-2' }) as any;
+    Object.assign(photo.entry[0].changes[0].value.messages[0], { context: { from, id: 'wamid.mq-1' }, referral: MESSAGE_OBJECTS.referral.referral });
+    expect((await postSigned(h, photo)).status).toBe(200);
+    const msg = await relayed(h, 'wamid.mq-2');
+    expect(msg.text.split('\n')).toEqual(['[Came from an ad (ad): Summer Succulent Sale https://fb.me/3cr4Wqqkv]', '[Replying to: “Is the blue one in stock?”]', 'Black jacket']);
+    expect(msg.attachments).toHaveLength(1);
   });
 
   test('errors[] on a text message and an unknown type are a clear line and a 200 to Meta, never a 4xx', async () => {

@@ -169,15 +169,26 @@ function money(n: number): string {
 /** Starts of the lines that frame a message (what it replies to, the ad it came from), in every language. */
 let framePrefixes: string[] | undefined;
 
-/** A stored message's own words, without the frame lines: a quote of a reply does not quote its quote. */
-function ownWords(text: string): string {
+function isFrameLine(line: string): boolean {
   framePrefixes ??= LOCALES.flatMap((l) => {
     const t = translator(l);
     const mark = '\u0000';
     return ['replyQuote', 'replyEarlier', 'forwarded', 'referral'].map((k) => t(`messages:${k}`, { quote: mark, headline: mark, sourceType: mark, url: mark }).split(mark)[0]);
   });
+  return framePrefixes.some((p) => line.startsWith(p));
+}
+
+/** The frame lines of a stored message (what it replies to, the ad it came from): kept above a media message's caption. */
+export function frameLines(text: string): string[] {
   const lines = text.split('\n');
-  const own = lines.filter((line) => !framePrefixes!.some((p) => line.startsWith(p)));
+  const end = lines.findIndex((line) => !isFrameLine(line));
+  return end === -1 ? [] : lines.slice(0, end);
+}
+
+/** A stored message's own words, without the frame lines: a quote of a reply does not quote its quote. */
+function ownWords(text: string): string {
+  const lines = text.split('\n');
+  const own = lines.filter((line) => !isFrameLine(line));
   return (own.length > 0 ? own : lines).join('\n');
 }
 

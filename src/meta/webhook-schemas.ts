@@ -71,6 +71,8 @@ export const messageStatus = z.looseObject({
   status: z.string().min(1),
   timestamp: z.string().optional(),
   recipient_id: z.string().optional(),
+  // The customer's business-scoped user id; the only id on a status of a send to a BSUID without a phone number.
+  recipient_user_id: z.string().optional(),
   errors: z.array(statusError).optional(),
   // Present on some statuses; the service window reads them (channel/window/window-observer.ts).
   conversation: z.looseObject({ id: z.string().optional(), expiration_timestamp: z.string().optional(), origin: z.looseObject({ type: z.string().optional() }).optional() }).optional(),

@@ -37,6 +37,10 @@ describe.each(engines)('customers and their ids (%s)', (engine) => {
     const sent = await sentTo(h, 'Sure, ask away');
     // The simulator sets `recipient` only for a send without `to`, as Meta reads it.
     expect(sent.recipient).toBe('FI.6856184290916264');
+    // Its delivery status names the customer only by recipient_user_id.
+    await postSigned(h, envelope({ statuses: [{ id: sent.id, status: 'delivered', timestamp: '1750091000', recipient_user_id: 'FI.6856184290916264' }] }));
+    const row = await waitFor(async () => (await h.services.store.db.selectFrom('status_events').selectAll().where('status_id', '=', sent.id).executeTakeFirst()) ?? undefined, 'status stored');
+    expect(row.recipient).toBe('FI.6856184290916264');
   });
 
   test('mixed: both ids first, then only the BSUID: one thread (the phone), replies to the phone', async () => {

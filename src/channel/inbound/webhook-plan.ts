@@ -87,7 +87,7 @@ function addMessages(plan: WebhookPlan, tenant: Tenant, v: MessagesValue, quotes
       tenantId: tenant.id,
       statusId: st.id,
       status: st.status,
-      recipient: st.recipient_id ?? null,
+      recipient: st.recipient_id || st.recipient_user_id || null,
       errorCode: err?.code ?? null,
       errorReason: err ? (err.error_data?.details ?? err.message ?? err.title ?? null) : null,
       errorMessage: err?.message ?? null,

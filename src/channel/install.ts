@@ -17,6 +17,9 @@ import { metaWebhookIntake, type WebhookIntake } from './inbound/webhook-intake'
 import { WebhookBatchWriter } from '../store/webhook-batch-writer';
 import type { ChannelControl } from './channel-types';
 import { WebhookProcessor } from './inbound/webhook-processor';
+import { QuoteRepo } from '../store/quote-repo';
+import { CustomerIdRepo } from '../store/customer-id-repo';
+import { CustomerKeys } from './inbound/customer-keys';
 import { WebhookApplyRepo } from '../store/webhook-apply-repo';
 import { RelayWorker } from './inbound/relay-worker';
 import { giosgReplyRoutes } from './outbound/reply-receiver';
@@ -96,11 +99,12 @@ export function buildChannel(s: Services): ChannelFeature {
   const mediaClient = new MetaMediaClient({ baseUrl: s.config.graph.baseUrl, version: s.config.graph.version });
   // One budget for both directions: what bounds memory is the transfers in flight, whichever way.
   const slots = new TransferSlots();
-  const sender = new OutboxSender(s, outbox, statuses, state, circuit, limiters, tuning, new OutboundMedia(s, spool, mediaClient, slots), new ReadMarker(s, new ReadMarkRepo(db)));
+  const customers = new CustomerKeys(new CustomerIdRepo(s.store.db));
+  const sender = new OutboxSender(s, outbox, statuses, state, circuit, limiters, tuning, new OutboundMedia(s, spool, mediaClient, slots), customers, new ReadMarker(s, new ReadMarkRepo(db)));
   const window = buildWindow(s);
   sender.onWindowClosed = (tenant, row, owner) => window.gate.heldByMeta(tenant, row, owner);
   window.observer.onReleased = kickSender;
-  const reengagements = new ReengagementSender(s, new ReengagementRepo(db), window.repo, window.templates, circuit, limiters, window.notices, window.metrics, tuning);
+  const reengagements = new ReengagementSender(s, new ReengagementRepo(db), window.repo, window.templates, circuit, limiters, window.notices, window.metrics, tuning, customers);
   const reengageLoop = new PollingLoop('reengagement-sender', tuning.pollMs, () => reengagements.tick(), s.logger);
   loopRef.reengage = reengageLoop;
   window.gate.onReengagement = () => reengageLoop.kick();
@@ -125,6 +129,8 @@ export function buildChannel(s: Services): ChannelFeature {
     kickRelay: () => relayLoop.kick(),
     kickSender,
     pressure,
+    quotes: new QuoteRepo(s.store.db),
+    customers,
   });
   const processorLoop = new PollingLoop('meta-webhook-processor', tuning.pollMs, () => processor.tick(), s.logger);
   const probeLoop = new PollingLoop('channel-probe', Math.max(50, Math.min(tuning.pollMs * 10, Math.floor(tuning.probeIntervalMs / 2))), () => prober.tick(), s.logger);

@@ -1,5 +1,6 @@
 // Coded HTTP errors and the one error handler. Responses carry a code and a message
 // written for the caller; stacks and internal messages stay in the log.
+import { discardRest } from './drain';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../log';
 
@@ -32,7 +33,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (e?.type === 'entity.too.large' || e?.status === 413) {
-      res.status(413).json({ error: { code: 'payload_too_large', message: 'Request body is larger than 3 MB' } });
+      const limit = (err as { limit?: number }).limit;
+      // body-parser stopped reading; a client still sending could not read the answer (http/drain.ts).
+      discardRest(req, () => {
+        if (!res.headersSent) res.status(413).json({ error: { code: 'payload_too_large', message: limit ? `Request body is larger than ${limit} bytes` : 'Request body is too large' } });
+      });
       return;
     }
     if (e?.type === 'entity.parse.failed') {

@@ -1,6 +1,7 @@
 // The only code that knows the Graph API's HTTP shapes. Tokens are passed in per call
 // (read from the vault on every send) and never kept, logged or put in a URL.
 // HTTP goes through http/json-request.ts (node:http; why not axios: see there).
+import { recipientFields } from './customer-address';
 import { requestJson, HttpTransportError, type HttpAnswer } from '../http/json-request';
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
@@ -95,7 +96,7 @@ export class GraphClient {
     const res = await this.request('post', `/${encodeURIComponent(p.phoneNumberId)}/messages`, p.token, p.appSecret, {
       messaging_product: 'whatsapp',
       recipient_type: 'individual',
-      to: p.to,
+      ...recipientFields(p.to),
       type: 'text',
       text: { body: p.body, preview_url: false },
     });
@@ -112,7 +113,7 @@ export class GraphClient {
     const res = await this.request('post', `/${encodeURIComponent(p.phoneNumberId)}/messages`, p.token, p.appSecret, {
       messaging_product: 'whatsapp',
       recipient_type: 'individual',
-      to: p.to,
+      ...recipientFields(p.to),
       type: 'template',
       template: {
         name: p.name,

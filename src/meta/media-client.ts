@@ -3,6 +3,7 @@
 // upload a file (POST /{phone-number-id}/media, multipart) and send a media message by the
 // uploaded id. Tokens come in per call from the vault and are never kept; the signed URL
 // is never logged or stored (it is returned to the caller and used at once).
+import { recipientFields } from './customer-address';
 import { z } from 'zod';
 import { requestJson } from '../http/json-request';
 import { downloadToFile, postMultipartFile, type Downloaded, type FilePart } from '../http/stream-transfer';
@@ -113,7 +114,7 @@ export class MetaMediaClient {
         method: 'POST',
         url: `${this.base}/${encodeURIComponent(p.phoneNumberId)}/messages?${q}`,
         headers: { Authorization: `Bearer ${p.token}` },
-        body: { messaging_product: 'whatsapp', recipient_type: 'individual', to: p.to, type: p.kind, [p.kind]: media },
+        body: { messaging_product: 'whatsapp', recipient_type: 'individual', ...recipientFields(p.to), type: p.kind, [p.kind]: media },
         timeoutMs: this.timeoutMs,
       });
     } catch (err) {

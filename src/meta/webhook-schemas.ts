@@ -5,8 +5,23 @@ import { z } from 'zod';
 
 const media = z.looseObject({ id: z.string().optional(), mime_type: z.string().optional(), caption: z.string().optional() });
 
+const str = z.string().optional();
+const num = z.union([z.number(), z.string()]).optional();
+const metaError = z.looseObject({ code: z.number().optional(), title: str, message: str, error_data: z.looseObject({ details: str }).optional() });
+
+/** A shared contact card (type "contacts"); most parts may be missing when the user withholds them. */
+const contactCard = z.looseObject({
+  name: z.looseObject({ formatted_name: str, first_name: str, last_name: str }).optional(),
+  phones: z.array(z.looseObject({ phone: str, wa_id: str, type: str })).optional(),
+  emails: z.array(z.looseObject({ email: str, type: str })).optional(),
+  org: z.looseObject({ company: str }).optional(),
+});
+
 export const inboundMessage = z.looseObject({
-  from: z.string().min(1),
+  // Empty for a customer with a username and no phone number shared: then
+  // `from_user_id` (the business-scoped user id, BSUID) names the customer.
+  from: z.string().optional(),
+  from_user_id: str,
   id: z.string().min(1),
   timestamp: z.string().regex(/^\d+$/, 'expected unix seconds as a string'),
   type: z.string().min(1),
@@ -16,17 +31,31 @@ export const inboundMessage = z.looseObject({
   audio: media.optional(),
   document: media.extend({ filename: z.string().optional() }).optional(),
   sticker: media.optional(),
-  location: z
-    .looseObject({ latitude: z.number().optional(), longitude: z.number().optional(), name: z.string().optional(), address: z.string().optional() })
-    .optional(),
-  button: z.looseObject({ text: z.string().optional() }).optional(),
+  location: z.looseObject({ latitude: num, longitude: num, name: str, address: str, url: str }).optional(),
+  contacts: z.array(contactCard).optional(),
+  button: z.looseObject({ text: str, payload: str }).optional(),
   interactive: z
     .looseObject({
-      button_reply: z.looseObject({ title: z.string().optional() }).optional(),
-      list_reply: z.looseObject({ title: z.string().optional() }).optional(),
+      type: str,
+      button_reply: z.looseObject({ id: str, title: str }).optional(),
+      list_reply: z.looseObject({ id: str, title: str, description: str }).optional(),
+      nfm_reply: z.looseObject({ name: str, body: str, response_json: str }).optional(),
     })
     .optional(),
-});
+  reaction: z.looseObject({ message_id: str, emoji: str }).optional(),
+  order: z
+    .looseObject({
+      catalog_id: str,
+      text: str,
+      product_items: z.array(z.looseObject({ product_retailer_id: str, quantity: num, item_price: num, currency: str })).optional(),
+    })
+    .optional(),
+  referral: z.looseObject({ source_url: str, source_id: str, source_type: str, headline: str, body: str, media_type: str }).optional(),
+  context: z.looseObject({ from: str, id: str, forwarded: z.boolean().optional(), frequently_forwarded: z.boolean().optional() }).optional(),
+  system: z.looseObject({ body: str, type: str, wa_id: str, new_wa_id: str, user_id: str, previous_user_id: str }).optional(),
+  unsupported: z.looseObject({ type: str }).optional(),
+  errors: z.array(metaError).optional(),
+}).refine((m) => Boolean(m.from || m.from_user_id), { path: ['from'], message: 'expected a phone number in from or a business-scoped user id in from_user_id' });
 export type InboundMessage = z.infer<typeof inboundMessage>;
 
 const statusError = z.looseObject({
@@ -42,6 +71,8 @@ export const messageStatus = z.looseObject({
   status: z.string().min(1),
   timestamp: z.string().optional(),
   recipient_id: z.string().optional(),
+  // The customer's business-scoped user id; the only id on a status of a send to a BSUID without a phone number.
+  recipient_user_id: z.string().optional(),
   errors: z.array(statusError).optional(),
   // Present on some statuses; the service window reads them (channel/window/window-observer.ts).
   conversation: z.looseObject({ id: z.string().optional(), expiration_timestamp: z.string().optional(), origin: z.looseObject({ type: z.string().optional() }).optional() }).optional(),
@@ -51,7 +82,9 @@ export const messageStatus = z.looseObject({
 export const messagesValue = z.looseObject({
   messaging_product: z.string().optional(),
   metadata: z.looseObject({ phone_number_id: z.string().min(1), display_phone_number: z.string().optional() }),
-  contacts: z.array(z.looseObject({ wa_id: z.string().optional(), profile: z.looseObject({ name: z.string().optional() }).optional() })).optional(),
+  contacts: z
+    .array(z.looseObject({ wa_id: str, user_id: str, profile: z.looseObject({ name: str, username: str, country_code: str }).optional() }))
+    .optional(),
   messages: z.array(inboundMessage).optional(),
   statuses: z.array(messageStatus).optional(),
 });

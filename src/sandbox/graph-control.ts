@@ -1,6 +1,7 @@
 // /_sim control API of the Graph simulator, for the browser playground: play Meta
 // ("expire the token", "go down") and a WhatsApp customer. Tokens only ever leave here as
 // fingerprints.
+import { SIM_BSUID } from './graph-send';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { tokenFingerprint } from './fingerprint';
@@ -39,12 +40,19 @@ const modeBody = z.object({
   latencyMs: z.number().int().nonnegative().optional(),
 });
 
-const customerBody = z.object({
-  phoneNumberId: z.string().min(1),
-  from: z.string().regex(/^\+?\d{5,20}$/),
-  name: z.string().optional(),
-  text: z.string().min(1),
-});
+const customerBody = z
+  .object({
+    phoneNumberId: z.string().min(1),
+    // "" with a userId: a customer with a WhatsApp username who shares no phone number.
+    from: z.string().regex(/^(\+?\d{5,20})?$/),
+    userId: z.string().regex(SIM_BSUID).optional(),
+    username: z.string().min(1).max(64).optional(),
+    name: z.string().optional(),
+    type: z.enum(['text', 'location']).optional(),
+    text: z.string().min(1).optional(),
+  })
+  .refine((b) => b.from !== '' || b.userId !== undefined, { path: ['from'], message: 'give a phone number or a userId' })
+  .refine((b) => b.type === 'location' || b.text !== undefined, { path: ['text'], message: 'required for a text message' });
 
 const templateStatusBody = z.object({ name: z.string().min(1), language: z.string().min(2).optional(), status: z.enum(['APPROVED', 'REJECTED', 'PENDING', 'PAUSED', 'DISABLED']) });
 const ageBody = z.object({ waId: z.string().regex(/^\d{5,20}$/), hours: z.number().positive().max(24 * 365) });

@@ -55,13 +55,17 @@ function messageContent(o: CustomerMessageInput): Record<string, unknown> {
 export function customerMessage(phones: ReadonlyMap<string, SimPhone>, o: CustomerMessageInput): object {
   const phone = phoneOrPlaceholder(phones, o.phoneNumberId);
   const waId = digits(o.from);
+  // A username customer (Graph v25, 2026): wa_id and from are "" when no phone number is shared.
+  const user = o.userId ? { user_id: o.userId } : {};
+  const profile = { name: o.name ?? 'WhatsApp User', ...(o.username ? { username: o.username, country_code: o.userId?.slice(0, 2) ?? 'US' } : {}) };
   return envelope(phone.wabaId, 'messages', {
     messaging_product: 'whatsapp',
     metadata: { display_phone_number: digits(phone.displayPhoneNumber), phone_number_id: phone.id },
-    contacts: [{ profile: { name: o.name ?? 'WhatsApp User' }, wa_id: waId }],
+    contacts: [{ profile, wa_id: waId, ...user }],
     messages: [
       {
         from: waId,
+        ...(o.userId ? { from_user_id: o.userId } : {}),
         id: o.id ?? newWamid(),
         timestamp: unixNow(),
         type: o.type ?? 'text',

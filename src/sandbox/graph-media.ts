@@ -4,6 +4,7 @@
 // media messages the channel sends by id. Bodies can be synthetic (a size and a seed) so a
 // benchmark can relay many large files without the simulator holding them.
 import { windowClosed, windowClosedError } from './graph-templates';
+import { SIM_BSUID, sentContact } from './graph-send';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
@@ -224,9 +225,10 @@ export function mediaSendHandler(state: GraphState, media: MediaStore, cfg: Auth
     const b = req.body as Record<string, unknown>;
     const kind = b.type as SimMediaKind;
     const obj = b[kind] as Record<string, unknown> | undefined;
-    const to = typeof b.to === 'string' ? b.to : '';
+    const recipient = typeof b.to !== 'string' && typeof b.recipient === 'string' ? b.recipient : undefined;
+    const to = typeof b.to === 'string' ? b.to : (recipient ?? '');
     if (b.messaging_product !== 'whatsapp') return fail(metaErrors.invalidParam('(#100) The parameter messaging_product is required.'));
-    if (!/^\+?[0-9][0-9 ()-]{3,30}$/.test(to)) return fail(metaErrors.invalidParam('(#100) Invalid parameter', 'Param to is invalid.'));
+    if (recipient !== undefined ? !SIM_BSUID.test(recipient) : !/^\+?[0-9][0-9 ()-]{3,30}$/.test(to)) return fail(metaErrors.invalidParam('(#100) Invalid parameter', `Param ${recipient !== undefined ? 'recipient' : 'to'} is invalid.`));
     if (!obj || (typeof obj.id !== 'string' && typeof obj.link !== 'string')) return fail(metaErrors.invalidParam(`(#100) The parameter ${kind}['id'] is required.`));
     if (typeof obj.caption === 'string' && (kind === 'audio' || kind === 'sticker')) return fail(metaErrors.invalidParam('(#100) Invalid parameter', `Param ${kind}['caption'] is not allowed for ${kind}.`));
     if (windowClosed(state, to)) return fail(windowClosedError());
@@ -238,6 +240,7 @@ export function mediaSendHandler(state: GraphState, media: MediaStore, cfg: Auth
       id: newWamid(),
       phoneNumberId: phoneId,
       to,
+      ...(recipient !== undefined ? { recipient } : {}),
       body: caption ?? '',
       tokenFingerprint: tokenFingerprint(auth.token.token),
       at: Date.now(),
@@ -253,7 +256,7 @@ export function mediaSendHandler(state: GraphState, media: MediaStore, cfg: Auth
       filename: typeof obj.filename === 'string' ? obj.filename : undefined,
       file,
     });
-    res.json({ messaging_product: 'whatsapp', contacts: [{ input: to, wa_id: to.replace(/\D/g, '') }], messages: [{ id: msg.id }] });
+    res.json({ messaging_product: 'whatsapp', contacts: [sentContact(recipient === undefined ? to : undefined, recipient)], messages: [{ id: msg.id }] });
     onAccepted(msg);
   };
 }

@@ -13,13 +13,26 @@ import { windowClosed, windowClosedError } from './graph-templates';
 
 export const MAX_TEXT_BODY = 4096;
 
-const sendBody = z.object({
-  messaging_product: z.literal('whatsapp'),
-  recipient_type: z.literal('individual').optional(),
-  to: z.string().regex(/^\+?[0-9][0-9 ()-]{3,30}$/),
-  type: z.literal('text').optional(), // Meta defaults to text; the simulator only speaks text
-  text: z.object({ body: z.string().min(1).max(MAX_TEXT_BODY), preview_url: z.boolean().optional() }),
-});
+const PHONE = /^\+?[0-9][0-9 ()-]{3,30}$/;
+/** A business-scoped user id (BSUID), Meta's `recipient` for a customer with no phone number shared. */
+export const SIM_BSUID = /^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/;
+
+const sendBody = z
+  .object({
+    messaging_product: z.literal('whatsapp'),
+    recipient_type: z.literal('individual').optional(),
+    to: z.string().regex(PHONE).optional(),
+    recipient: z.string().regex(SIM_BSUID).optional(),
+    type: z.literal('text').optional(), // Meta defaults to text; the simulator only speaks text
+    text: z.object({ body: z.string().min(1).max(MAX_TEXT_BODY), preview_url: z.boolean().optional() }),
+  })
+  // Meta: `to` (phone) or `recipient` (BSUID); with both, `to` wins.
+  .refine((b) => b.to !== undefined || b.recipient !== undefined, { path: ['to'], message: 'required' });
+
+/** Meta's answer names the customer the way the send did: wa_id for a phone, user_id for a BSUID. */
+export function sentContact(to: string | undefined, recipient: string | undefined): Record<string, string> {
+  return to !== undefined ? { input: to, wa_id: to.replace(/\D/g, '') } : { input: recipient ?? '', user_id: recipient ?? '' };
+}
 
 // Meta names nested params like text['body'].
 const paramName = (path: readonly PropertyKey[]): string =>
@@ -60,23 +73,23 @@ export function sendHandler(state: GraphState, cfg: AuthConfig, onAccepted: (m: 
 
     const parsed = sendBody.safeParse(req.body ?? {});
     if (!parsed.success) return fail(toMetaError(req.body, parsed.error.issues[0]));
-    if (windowClosed(state, parsed.data.to)) return fail(windowClosedError());
+    if (windowClosed(state, parsed.data.to ?? parsed.data.recipient ?? '')) return fail(windowClosedError());
     if (state.overThrottle()) return fail(metaErrors.throttled());
 
     const msg: SentMessage = {
       id: newWamid(),
       phoneNumberId: id,
-      to: parsed.data.to,
+      to: parsed.data.to ?? parsed.data.recipient ?? '',
+      ...(parsed.data.to === undefined ? { recipient: parsed.data.recipient } : {}),
       body: parsed.data.text.body,
       tokenFingerprint: tokenFingerprint(auth.token.token),
       at: Date.now(),
     };
     state.noteSend(msg.at);
     state.sent.push(msg);
-    const waId = parsed.data.to.replace(/\D/g, '');
     res.json({
       messaging_product: 'whatsapp',
-      contacts: [{ input: parsed.data.to, wa_id: waId }],
+      contacts: [sentContact(parsed.data.to, parsed.data.recipient)],
       messages: [{ id: msg.id }],
     });
     onAccepted(msg);

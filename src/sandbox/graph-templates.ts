@@ -11,6 +11,10 @@ import { newWamid } from './graph-envelopes';
 import { tokenFingerprint } from './fingerprint';
 import type { GraphState } from './graph-state';
 import type { SentMessage } from './graph-types';
+import { sentContact } from './graph-send';
+
+/** Meta's BSUID shape (as in graph-send.ts; repeated so the two modules need not load in a set order). */
+const SIM_BSUID = /^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/;
 
 export type SimTemplateStatus = 'APPROVED' | 'REJECTED' | 'PENDING' | 'PAUSED' | 'DISABLED';
 
@@ -56,7 +60,8 @@ export const placeholderCount = (body: string): number => new Set([...body.match
 const templateBody = z.object({
   messaging_product: z.literal('whatsapp'),
   recipient_type: z.literal('individual').optional(),
-  to: z.string().regex(/^\+?[0-9][0-9 ()-]{3,30}$/),
+  to: z.string().regex(/^\+?[0-9][0-9 ()-]{3,30}$/).optional(),
+  recipient: z.string().regex(SIM_BSUID).optional(),
   type: z.literal('template'),
   template: z.object({
     name: z.string().min(1),
@@ -74,6 +79,9 @@ function templateError(code: number, title: string, details: string): MetaError 
   return e;
 }
 
+/** How the simulator remembers a customer: a phone number by its digits, a BSUID as it is. */
+export const customerKey = (id: string): string => (SIM_BSUID.test(id) ? id : id.replace(/\D/g, ''));
+
 /** Meta's refusal of a free-form message outside the customer's window. */
 export function windowClosedError(): MetaError {
   return templateError(131047, 'Re-engagement message', 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.');
@@ -81,7 +89,7 @@ export function windowClosedError(): MetaError {
 
 /** True when Meta would refuse a free-form message to this customer now (the simulator saw them write, and not within 24 h). */
 export function windowClosed(state: GraphState, to: string): boolean {
-  const last = state.lastInbound.get(to.replace(/\D/g, ''));
+  const last = state.lastInbound.get(customerKey(to));
   return last !== undefined && Date.now() - last >= WINDOW_MS;
 }
 
@@ -100,6 +108,8 @@ export function templateSendHandler(state: GraphState, cfg: AuthConfig, onAccept
     const parsed = templateBody.safeParse(req.body ?? {});
     if (!parsed.success) return fail(metaErrors.invalidParam('(#100) Invalid parameter', `Param ${parsed.error.issues[0].path.join('.') || 'body'} is invalid.`));
     const b = parsed.data;
+    const to = b.to ?? b.recipient;
+    if (to === undefined) return fail(metaErrors.invalidParam('(#100) The parameter to is required.'));
     const tpl = state.templates.find((t) => t.wabaId === phone.wabaId && t.name === b.template.name && t.language === b.template.language.code);
     if (!tpl || tpl.status === 'REJECTED' || tpl.status === 'PENDING') {
       return fail(templateError(132001, 'Template name does not exist in the translation', `template name (${b.template.name}) does not exist in ${b.template.language.code}`));
@@ -115,7 +125,8 @@ export function templateSendHandler(state: GraphState, cfg: AuthConfig, onAccept
     const msg: SentMessage = {
       id: newWamid(),
       phoneNumberId: phoneId,
-      to: b.to,
+      to,
+      ...(b.to === undefined ? { recipient: b.recipient } : {}),
       body: text,
       tokenFingerprint: tokenFingerprint(auth.token.token),
       at: Date.now(),
@@ -123,7 +134,7 @@ export function templateSendHandler(state: GraphState, cfg: AuthConfig, onAccept
     };
     state.noteSend(msg.at);
     state.sent.push(msg);
-    res.json({ messaging_product: 'whatsapp', contacts: [{ input: b.to, wa_id: b.to.replace(/\D/g, '') }], messages: [{ id: msg.id, message_status: 'accepted' }] });
+    res.json({ messaging_product: 'whatsapp', contacts: [sentContact(b.to, b.recipient)], messages: [{ id: msg.id, message_status: 'accepted' }] });
     onAccepted(msg);
   };
 }

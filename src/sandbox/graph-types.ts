@@ -81,7 +81,10 @@ export interface SentMessage {
   /** wamid */
   id: string;
   phoneNumberId: string;
+  /** The phone number sent to, or the BSUID when the send named the customer by `recipient`. */
   to: string;
+  /** Set when the send addressed a business-scoped user id (`recipient`) instead of a phone number. */
+  recipient?: string;
   body: string;
   /** First 8 hex chars of sha256(token); the raw token is never kept here. */
   tokenFingerprint: string;
@@ -96,7 +99,12 @@ export type MessageType = 'text' | 'image' | 'audio' | 'document' | 'video' | 'l
 
 export interface CustomerMessageInput {
   phoneNumberId: string;
+  /** The customer's phone number; "" for a customer with a username who shares none. */
   from: string;
+  /** The business-scoped user id (BSUID, e.g. "FI.6856184290916264"): sent as from_user_id / contacts[].user_id. */
+  userId?: string;
+  /** The customer's WhatsApp username (profile.username). */
+  username?: string;
   name?: string;
   text?: string;
   id?: string;

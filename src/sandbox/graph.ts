@@ -14,7 +14,7 @@ import { debugTokenHandler } from './graph-debug-token';
 import { phoneHandler } from './graph-phone';
 import { sendHandler } from './graph-send';
 import { readHandler, isReadRequest } from './graph-read';
-import { defaultTemplates, templateListHandler, templateSendHandler } from './graph-templates';
+import { customerKey, defaultTemplates, templateListHandler, templateSendHandler } from './graph-templates';
 import { graphControlRouter } from './graph-control';
 import { deliverSigned, DEFAULT_RETRY_DELAYS_MS } from './graph-webhooks';
 import * as envelopes from './graph-envelopes';
@@ -69,7 +69,7 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
     },
     templates: state.templates,
     ageCustomer: (waId, ms) => {
-      const key = waId.replace(/\D/g, '');
+      const key = customerKey(waId);
       const last = state.lastInbound.get(key);
       if (last !== undefined) state.lastInbound.set(key, last - ms);
     },
@@ -79,10 +79,10 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
       return deliverSigned(state.webhookTarget, payload, o.appSecret, retryDelays, shutdown.signal);
     },
     customerMessage: (m) => {
-      const payload = envelopes.customerMessage(state.phones, m) as { entry: { changes: { value: { messages?: { id: string; from: string }[] } }[] }[] };
+      const payload = envelopes.customerMessage(state.phones, m) as { entry: { changes: { value: { messages?: { id: string; from: string; from_user_id?: string }[] } }[] }[] };
       for (const msg of payload.entry[0]?.changes[0]?.value.messages ?? []) {
         state.customerMessageIds.add(msg.id);
-        state.lastInbound.set(msg.from, Date.now());
+        state.lastInbound.set(customerKey(msg.from || msg.from_user_id || ''), Date.now());
       }
       return payload;
     },
@@ -116,10 +116,10 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
         return media.add({ mimeType: m.mimeType, size: m.size ?? 0, seed, sha256: await syntheticSha256(seed, m.size ?? 0) });
       },
       customerMessage: (m) => {
-        const payload = customerMediaMessage(state.phones, media, m) as { entry: { changes: { value: { messages?: { id: string; from: string }[] } }[] }[] };
+        const payload = customerMediaMessage(state.phones, media, m) as { entry: { changes: { value: { messages?: { id: string; from: string; from_user_id?: string }[] } }[] }[] };
         for (const msg of payload.entry[0]?.changes[0]?.value.messages ?? []) {
           state.customerMessageIds.add(msg.id);
-          state.lastInbound.set(msg.from, Date.now());
+          state.lastInbound.set(customerKey(msg.from || msg.from_user_id || ''), Date.now());
         }
         return payload;
       },

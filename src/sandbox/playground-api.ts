@@ -32,8 +32,23 @@ const adminSay = z
     lang: z.enum(['en', 'fi', 'sv']).optional(),
   })
   .refine((b) => (b.text === undefined) !== (b.responseValue === undefined), { message: 'give text or responseValue', path: ['text'] });
-const customerSend = z.object({ from: waId, name: z.string().trim().min(1).max(100).optional(), text });
-const agentReply = z.object({ threadId: waId, text });
+/** A giosg thread: the customer's number, or the BSUID of a username-only customer. */
+export const threadId = z.union([waId, z.string().regex(/^[A-Z]{2}\.[A-Za-z0-9]{1,128}$/)]);
+const customerSend = z
+  .object({
+    from: waId,
+    name: z.string().trim().min(1).max(100).optional(),
+    text: text.optional(),
+    type: z.enum(['text', 'location']).optional(),
+    // Plays a customer with a WhatsApp username and no phone number shared.
+    usernameOnly: z.boolean().optional(),
+  })
+  .refine((b) => b.type === 'location' || b.text !== undefined, { path: ['text'], message: 'required for a text message' });
+const agentReply = z.object({ threadId, text });
+
+/** The playground's stand-in BSUID for a username-only customer with this number (numbers stay the pane's handle). */
+export const playgroundBsuid = (number: string): string => `FI.${number}`;
+const usernameOf = (name: string | undefined): string => (name ?? 'customer').toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '.').replace(/^\.+|\.+$/g, '') || 'customer';
 const metaMode = z.object({ mode: z.enum(['ok', 'slow', '5xx', 'down']) });
 const cursor = z.object({ since: z.coerce.number().int().min(0).default(0) });
 
@@ -154,7 +169,14 @@ export function playgroundApi(s: Services, channel: ChannelControl, ctx: Playgro
   r.post('/customer/send', async (req, res) => {
     const b = parse(customerSend, req.body);
     const answer = expectOk(
-      await ctx.graph.post('/customer-message', { phoneNumberId: DEMO.phoneNumberId, from: b.from, name: b.name, text: b.text }),
+      await ctx.graph.post('/customer-message', {
+        phoneNumberId: DEMO.phoneNumberId,
+        from: b.usernameOnly ? '' : b.from,
+        ...(b.usernameOnly ? { userId: playgroundBsuid(b.from), username: usernameOf(b.name) } : {}),
+        name: b.name,
+        type: b.type ?? 'text',
+        text: b.text,
+      }),
       'customer message',
     );
     res.json({ delivered: accepted(answer.status), webhookStatus: answer.status, attempts: answer.attempts, messageId: answer.messageId });
@@ -162,7 +184,7 @@ export function playgroundApi(s: Services, channel: ChannelControl, ctx: Playgro
 
   r.get('/customer/received', async (req, res) => {
     const { since } = parse(cursor, req.query);
-    const to = req.query.to === undefined ? undefined : parse(waId, req.query.to);
+    const to = req.query.to === undefined ? undefined : parse(threadId, req.query.to);
     const page = expectOk(await ctx.graph.get(`/sent?since=${since}`), 'sent messages') as {
       items: { id: string; to: string; body: string; at: number; phoneNumberId: string; media?: unknown }[];
       next: number;
@@ -201,7 +223,7 @@ export function playgroundApi(s: Services, channel: ChannelControl, ctx: Playgro
 
   // The bot's lines in one customer's giosg chat (delivery ticks, notices), for the agent pane.
   r.get('/giosg/thread-notes', async (req, res) => {
-    const thread = parse(waId, req.query.threadId);
+    const thread = parse(threadId, req.query.threadId);
     const state = expectOk(await ctx.giosg.get('/state'), 'giosg state') as { chats: (SimChatView & { threadId?: string })[] };
     const chat = state.chats.find((c) => c.umiChannelId === DEMO.giosgUmiChannelId && c.threadId === thread);
     if (!chat) return void res.json({ items: [] });

@@ -2,6 +2,7 @@
 // picture or PDF, the agent sends a file chosen in the page, and both panes fetch a file
 // to show it (as a data: URL, which the CSP allows for images; the page may only connect
 // to us). Inputs are checked here; the simulators do the rest.
+import { threadId } from './playground-api';
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { HttpError } from '../http/errors';
@@ -26,7 +27,7 @@ const customerMedia = z.object({
   caption: z.string().trim().min(1).max(1024).optional(),
 });
 const agentFile = z.object({
-  threadId: waId,
+  threadId,
   text: z.string().trim().max(4096).default(''),
   fileName: z.string().trim().min(1).max(240),
   contentType: z.string().trim().min(3).max(200),

@@ -397,6 +397,21 @@ const migrations: Record<string, Builder> = {
     await sql`update outbox set announced_state = state where state in ('delivered', 'read')`.execute(db);
     await sql`create index outbox_ticks_due on outbox (updated_at) where state in ('delivered', 'read') and (announced_state is null or announced_state <> state)`.execute(db);
   },
+  // A customer's ids (phone number, business-scoped user id) and the one key (giosg
+  // thread) they belong to: README "Customers and their ids".
+  async '0015_bsuid'(db) {
+    await db.schema
+      .createTable('customer_ids')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('customer_id', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('customer_key', 'text', (c) => c.notNull())
+      .addColumn('retired', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('customer_ids_pk', ['tenant_id', 'customer_id'])
+      .execute();
+    await db.schema.createIndex('customer_ids_key').on('customer_ids').columns(['tenant_id', 'customer_key']).execute();
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -260,6 +260,19 @@ export interface Database {
   held_replies: HeldReplyTable;
   reengagements: ReengagementTable;
   reengagement_templates: ReengagementTemplateTable;
+  customer_ids: CustomerIdTable;
+}
+
+/** 0015_bsuid: which customer (giosg thread key) a phone number or business-scoped user id belongs to. */
+export interface CustomerIdTable {
+  tenant_id: string;
+  /** A phone number (wa_id) or a business-scoped user id (BSUID). */
+  customer_id: string;
+  kind: 'phone' | 'bsuid';
+  customer_key: string;
+  /** 1 for a phone number the customer changed away from: no longer leads to them. */
+  retired: ColumnType<number, number | undefined, number>;
+  updated_at: number;
 }
 
 /** A customer's 24-hour window (src/channel/window/). */

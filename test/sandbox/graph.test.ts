@@ -265,6 +265,20 @@ describe('POST /:version/:phoneNumberId/messages', () => {
     expect(JSON.stringify(sim.sent)).not.toContain(TOKEN);
   });
 
+  it('sends to a business-scoped user id given as `recipient` (a username customer) and answers with its user_id; neither `to` nor `recipient` is refused', async () => {
+    const r = await send({ messaging_product: 'whatsapp', recipient_type: 'individual', recipient: 'FI.6856184290916264', type: 'text', text: { body: 'Hi' } });
+    expect(r.status).toBe(200);
+    expect(r.data.contacts).toEqual([{ input: 'FI.6856184290916264', user_id: 'FI.6856184290916264' }]);
+    expect(sim.sent[0]).toMatchObject({ to: 'FI.6856184290916264', recipient: 'FI.6856184290916264', body: 'Hi' });
+    // With both, `to` wins, as Meta documents.
+    const both = await send({ messaging_product: 'whatsapp', to: '358401234567', recipient: 'FI.6856184290916264', type: 'text', text: { body: 'Both' } });
+    expect(both.data.contacts).toEqual([{ input: '358401234567', wa_id: '358401234567' }]);
+    expect(sim.sent[1].recipient).toBeUndefined();
+    const none = await send({ messaging_product: 'whatsapp', type: 'text', text: { body: 'x' } });
+    expect(none.status).toBe(400);
+    expect(none.data.error).toMatchObject({ code: 100 });
+  });
+
   it('gives every message its own wamid', async () => {
     const a = await send(text('358401234567', 'one'));
     const b = await send(text('358401234567', 'two'));

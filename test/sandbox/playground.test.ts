@@ -236,7 +236,7 @@ describe('playground over HTTP', () => {
   });
 
   test('an aged conversation: Meta refuses the free text, the template goes to the phone, the reply follows the answer', async () => {
-    const from = '358405550202';
+    const from = '358405550212';
     await s.http.post('/playground/api/customer/send', { from, name: 'Liisa', text: 'Hello?' });
     await waitFor(async () => (await s.http.get('/playground/api/giosg/umi-messages?since=0')).data.items.some((m: { text: string }) => m.text === 'Hello?'), 'relayed');
     const early = await s.http.post('/playground/api/customer/age', { from: '358409990000', hours: 25 });
@@ -256,6 +256,22 @@ describe('playground over HTTP', () => {
       r = await s.http.get(`/playground/api/customer/received?since=0&to=${from}`);
       return r.data.items.some((m: { text: string }) => m.text === 'Sorry for the wait!');
     }, 'held reply on the phone');
+  });
+
+  test('the phone pane sends a location and writes as a username-only customer; the agent’s reply reaches that customer by BSUID', async () => {
+    const loc = await s.http.post('/playground/api/customer/send', { from: '358405550202', name: 'Liisa', type: 'location' });
+    expect(loc.data).toMatchObject({ delivered: true, webhookStatus: 200 });
+    const place = await waitFor(async () => (await s.http.get('/playground/api/giosg/umi-messages?since=0')).data.items.find((m: { threadId: string }) => m.threadId === '358405550202'), 'location in giosg');
+    expect(place.text).toContain('[Location] Helsinki, Helsinki, Finland');
+    expect(place.text).toContain('https://maps.google.com/?q=60.1699,24.9384');
+
+    const u = await s.http.post('/playground/api/customer/send', { from: '358405550303', name: 'Liisa Virtanen', text: 'No number here', usernameOnly: true });
+    expect(u.data).toMatchObject({ delivered: true, webhookStatus: 200 });
+    const msg = await waitFor(async () => (await s.http.get('/playground/api/giosg/umi-messages?since=0')).data.items.find((m: { text: string }) => m.text === 'No number here'), 'username message in giosg');
+    expect(msg).toMatchObject({ threadId: 'FI.358405550303', senderName: 'Liisa Virtanen (@liisa.virtanen)' });
+    expect((await s.http.post('/playground/api/agent/reply', { threadId: 'FI.358405550303', text: 'Hello Liisa' })).data).toMatchObject({ delivered: true });
+    const onPhone = await waitFor(async () => (await s.http.get('/playground/api/customer/received?since=0&to=FI.358405550303')).data.items.find((m: { text: string }) => m.text === 'Hello Liisa'), 'reply by BSUID');
+    expect(onPhone.to).toBe('FI.358405550303');
   });
 
   test('bad input gets a 422 naming the field and reaches no simulator', async () => {

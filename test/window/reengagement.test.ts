@@ -91,6 +91,8 @@ describe.each(engines)('re-engagement templates (%s)', (engine) => {
     await agentReply(h, A, 'We found your parcel.');
     await waitFor(() => templatesSent().length === 1, 'second template sent');
     expect(templatesSent()[0].template).toEqual({ name: 'reopen_conversation', language: 'en', params: ['there'] });
+    // Meta has it; our record of the answer follows.
+    await waitFor(async () => (await reengagementRows(h))[0].state === 'sent', 'recorded as sent');
     expect((await reengagementRows(h))[0]).toMatchObject({ state: 'sent', template_name: 'reopen_conversation', template_language: 'en' });
     const alert = await waitFor(() => alertLines()[0], 'admin alert');
     expect(alert).toContain('“renamed_long_ago”');

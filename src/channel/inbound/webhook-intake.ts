@@ -11,6 +11,7 @@ import type { WebhookBatchWriter } from '../../store/webhook-batch-writer';
 import { verifySignature } from '../../meta/webhook-signature';
 import { validateWebhook } from '../../meta/webhook-schemas';
 import { MAX_WEBHOOK_BYTES } from '../../meta/limits';
+import { discardRest } from '../../http/drain';
 import { errorBody, fixedAnswer, sendFast } from './webhook-answers';
 import type { Tenant } from '../../vault/tenants';
 
@@ -137,10 +138,12 @@ export function metaWebhookIntake(d: IntakeDeps): WebhookIntake {
     }
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > MAX_WEBHOOK_BYTES) {
-      return reject(res, started, 413, 'too_large', 'payload_too_large', 'Request body is larger than 3 MB', undefined, true);
+      // Read and dropped first: a client still sending cannot read an answer (http/drain.ts).
+      return discardRest(req, () => reject(res, started, 413, 'too_large', 'payload_too_large', 'Request body is larger than 3 MB'));
     }
     readBody(req, (body) => {
       const t0 = performance.now();
+      if (body === 'too_large') return discardRest(req, () => reject(res, started, 413, 'too_large', 'payload_too_large', 'Request body is larger than 3 MB'));
       try {
         onBody(res, tenant, header, body, started);
       } catch (err) {
@@ -150,8 +153,7 @@ export function metaWebhookIntake(d: IntakeDeps): WebhookIntake {
     });
   }
 
-  function onBody(res: ServerResponse, tenant: Tenant, header: string, body: Buffer | 'too_large' | 'aborted', started: bigint): void {
-    if (body === 'too_large') return reject(res, started, 413, 'too_large', 'payload_too_large', 'Request body is larger than 3 MB', undefined, true);
+  function onBody(res: ServerResponse, tenant: Tenant, header: string, body: Buffer | 'aborted', started: bigint): void {
     if (body === 'aborted') return; // the client is gone; nothing stored, nobody to answer
 
     if (!verifySignature(body, header, tenant.metaAppSecret).ok) {

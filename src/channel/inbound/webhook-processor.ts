@@ -14,6 +14,8 @@ import { classifyMetaError, PAUSING_CLASSES, TOKEN_FIXABLE } from '../../meta/er
 import { planWebhook, WebhookPlan } from './webhook-plan';
 import { isDatabaseUnavailable } from '../../store/db-errors';
 import type { IngestPressure } from '../ingest-pressure';
+import type { QuoteRepo } from '../../store/quote-repo';
+import type { CustomerKeys } from './customer-keys';
 
 /** account_update events that cut the channel off (DESIGN.md section 4). */
 export const CUTOFF_EVENTS = new Set(['PARTNER_APP_UNINSTALLED', 'DISABLED_UPDATE', 'ACCOUNT_DELETED', 'ACCOUNT_OFFBOARDED']);
@@ -32,6 +34,10 @@ export interface ProcessorDeps {
   kickSender(): void;
   /** While webhooks keep arriving, processing steps aside between batches (channel/ingest-pressure.ts). */
   pressure: IngestPressure;
+  /** Texts of earlier messages, for replies and reactions that quote them. */
+  quotes: QuoteRepo;
+  /** Turns the ids a customer came with into their thread key (customer-keys.ts). */
+  customers: CustomerKeys;
 }
 
 const RETRY_FAILED_AFTER_MS = 30_000;
@@ -94,11 +100,17 @@ export class WebhookProcessor {
       const tenant = await this.s.tenants.get(row.tenant_id);
       if (!tenant) {
         // A tenant removed since: the event is kept (processed, nothing to do) like before.
-        planned.push({ row, tenant: undefined, plan: { inbound: [], statuses: [], accountEvents: [], foreignPhoneIds: [] } });
+        planned.push({ row, tenant: undefined, plan: { inbound: [], statuses: [], accountEvents: [], foreignPhoneIds: [], quoteIds: [], customers: [] } });
         continue;
       }
-      const p = planWebhook(tenant, row.body);
-      if (p.ok) planned.push({ row, tenant, plan: p.plan });
+      let p = planWebhook(tenant, row.body);
+      // Rare (replies and reactions): a second, pure pass with the quoted texts looked up.
+      if (p.ok && p.plan.quoteIds.length > 0) p = planWebhook(tenant, row.body, await this.d.quotes.textsOf(tenant.id, p.plan.quoteIds));
+      if (p.ok) {
+        // Written before the batch's transaction; idempotent, so a redone batch finds the same keys.
+        for (const [i, ids] of p.plan.customers.entries()) p.plan.inbound[i].waId = await this.d.customers.keyOf(tenant.id, ids, this.s.clock.now());
+        planned.push({ row, tenant, plan: p.plan });
+      }
       else await this.fail(row, new Error(p.error));
     }
     if (planned.length === 0) return 0;

@@ -25,6 +25,7 @@ import { TooLargeError } from '../../http/stream-transfer';
 import { GiosgUploads } from '../../giosg/uploads';
 import { translator } from '../../i18n';
 import { parseMediaRef, type MediaRef } from './media-ref';
+import { frameLines } from '../inbound/inbound-text';
 import { humanSize, type MediaSpool } from './spool';
 import type { TransferSlots } from './transfer-slots';
 import type { TFunction } from 'i18next';
@@ -100,7 +101,8 @@ export class InboundMedia {
       this.s.metrics.relays.inc({ result: 'media' });
       return {
         held: false,
-        text: ref.caption?.trim() || receivedLine(ref, filename, t),
+        // A reply's quote and an ad referral stay above the caption.
+        text: [...frameLines(row.text), ref.caption?.trim() || receivedLine(ref, filename, t)].join('\n'),
         attachments: [{ upload_id: up.id, file_name: filename, content_type: mime, file_size: got.bytes, url: up.downloadUrl }],
       };
     } finally {

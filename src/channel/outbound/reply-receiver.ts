@@ -8,6 +8,7 @@
 // rule messages are giosg-side automation we have not been asked to forward, so both are
 // acknowledged (200, so giosg does not retry) and ignored. A reply given as a plain string
 // carries no sender type; giosg only sends that form for agent replies, so it is sent.
+import { isCustomerId } from '../../meta/customer-address';
 import { randomUUID } from 'node:crypto';
 import type { Express, Request, Response } from 'express';
 import type { Services } from '../../services';
@@ -20,7 +21,6 @@ import { translator } from '../../i18n';
 import { splitReplyNotice } from './split-reply-notice';
 
 const AGENT_SENDER_TYPES = new Set(['user', 'agent']);
-const WA_ID = /^\d{5,20}$/;
 
 /** `outbox` is the window gate in production (channel/window/window-gate.ts): it holds replies outside the 24-hour window. */
 export function giosgReplyRoutes(app: Express, s: Services, outbox: Pick<OutboxRepo, 'enqueue'>, onEnqueued: (tenantId: string) => void): void {
@@ -39,9 +39,9 @@ export function giosgReplyRoutes(app: Express, s: Services, outbox: Pick<OutboxR
         throw new HttpError(422, 'schema_mismatch', `Invalid field at ${path}: ${issue.message}`, { path });
       }
       const b = parsed.data;
-      if (!WA_ID.test(b.thread_id)) {
+      if (!isCustomerId(b.thread_id)) {
         counted('schema');
-        throw new HttpError(422, 'schema_mismatch', 'Invalid field at thread_id: expected the customer WhatsApp id (digits)', { path: 'thread_id' });
+        throw new HttpError(422, 'schema_mismatch', 'Invalid field at thread_id: expected the customer’s WhatsApp id (phone number digits or a business-scoped user id)', { path: 'thread_id' });
       }
       if (b.channel_id !== undefined && tenant.giosgUmiChannelId && b.channel_id !== tenant.giosgUmiChannelId) {
         counted('schema');

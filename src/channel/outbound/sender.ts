@@ -12,6 +12,7 @@
 // (or at once on SQLite restart) it is sent again, so that customer gets it twice. The
 // window is a single send's round trip plus one local write (shared by the sends that
 // finished within 5 ms of each other, accepted-batch.ts).
+import type { CustomerKeys } from '../inbound/customer-keys';
 import type { Services } from '../../services';
 import type { OutboxRepo, OutboxRow } from '../../store/outbox-repo';
 import type { DeliveryStatusRepo } from '../../store/delivery-status-repo';
@@ -64,6 +65,8 @@ export class OutboxSender {
     private readonly tuning: ChannelTuning,
     /** Sends replies that carry an attachment (channel/media/outbound-media.ts). */
     private readonly media?: OutboundMedia,
+    /** Where a thread's replies go: its newest phone number or its BSUID (channel/inbound/customer-keys.ts). */
+    private readonly customers?: CustomerKeys,
     /** Marks the customer's latest message read just before the reply (read-marker.ts). */
     private readonly readMarker?: ReadMarker,
   ) {
@@ -128,9 +131,10 @@ export class OutboxSender {
         const current = await this.s.vault.current(tenant.id);
         if (!current) throw new GraphError('no WhatsApp token in the vault', undefined, 190, undefined, 'No WhatsApp access token is stored for this channel', undefined);
         versionId = current.versionId;
+        const to = this.customers ? await this.customers.addressOf(tenant.id, row.recipient) : row.recipient;
         await this.readMarker?.beforeReply(tenant, row.recipient, current.token);
-        if (row.media && this.media) return this.media.send(tenant, row, current.token);
-        return this.s.graph.sendText({ phoneNumberId: tenant.phoneNumberId, token: current.token, appSecret: tenant.metaAppSecret, to: row.recipient, body: row.body });
+        if (row.media && this.media) return this.media.send(tenant, { ...row, recipient: to }, current.token);
+        return this.s.graph.sendText({ phoneNumberId: tenant.phoneNumberId, token: current.token, appSecret: tenant.metaAppSecret, to, body: row.body });
       }));
     } catch (err) {
       await this.onError(tenant, row, err, versionId);

@@ -23,6 +23,7 @@ import { PAUSING_CLASSES, TOKEN_FIXABLE } from '../../meta/error-classes';
 import { tokenCause } from '../../meta/token-causes';
 import { templateProblem, anotherTemplateMayWork } from '../../meta/template-errors';
 import { backoffMs } from '../backoff';
+import type { CustomerKeys } from '../inbound/customer-keys';
 import { translator } from '../../i18n';
 import { fillParams, parseStoredParams } from './template-params';
 
@@ -39,6 +40,8 @@ export class ReengagementSender {
     private readonly notices: WindowNotices,
     private readonly metrics: WindowMetrics,
     private readonly tuning: ChannelTuning,
+    /** Where a thread's messages go: its newest phone or its BSUID (channel/inbound/customer-keys.ts). */
+    private readonly customers?: CustomerKeys,
   ) {}
 
   async tick(): Promise<boolean> {
@@ -79,7 +82,7 @@ export class ReengagementSender {
           phoneNumberId: tenant.phoneNumberId,
           token: current.token,
           appSecret: tenant.metaAppSecret,
-          to: row.recipient,
+          to: this.customers ? await this.customers.addressOf(tenant.id, row.recipient) : row.recipient,
           name: row.template_name ?? '',
           language: row.template_language ?? '',
           bodyParams: row.params ? (JSON.parse(row.params) as string[]) : [],

@@ -12,7 +12,7 @@
   let strings = {};
   let overview = null;
   const chats = { list: [], selected: null, seen: new Set(), counts: new Map(), read: new Map(), firstLoad: true };
-  const phone = { number: null, cursor: 0, received: [], sent: [], marksCursor: 0, readIds: new Set(), typingAt: 0 };
+  const phone = { number: null, thread: null, cursor: 0, received: [], sent: [], marksCursor: 0, readIds: new Set(), typingAt: 0 };
   const notes = { thread: null, items: [] };
   // Meta shows "typing…" until the business's next message or for 25 seconds.
   const TYPING_MS = 25000;
@@ -154,6 +154,19 @@
     });
   }
 
+  $('phone-send-location').addEventListener('click', (e) => {
+    const number = customerNumber();
+    if (!/^\d{5,20}$/.test(number)) return showError(t('error_bad_number'));
+    const name = $('customer-name').value.trim() || undefined;
+    void withBusy(e.currentTarget, async () => {
+      const answer = await api('/customer/send', { from: number, name: name, type: 'location', usernameOnly: usernameOnly() });
+      phone.sent.push({ number: number, text: '', at: Date.now(), file: t('pg_location_sent') });
+      renderPhone();
+      warnIfRefused(answer, 'error_meta_webhook_refused');
+    });
+  });
+  $('customer-username-only').addEventListener('change', () => void pollPhone());
+
   $('phone-send-picture').addEventListener('click', (e) => sendCustomerFile('image', e.currentTarget));
   $('phone-send-document').addEventListener('click', (e) => sendCustomerFile('document', e.currentTarget));
 
@@ -276,6 +289,16 @@
     return $('customer-number').value.replace(/[\s()+-]/g, '');
   }
 
+  // A username-only customer shares no number: their giosg thread and replies use their
+  // business-scoped user id, which the playground derives from the number (as the server does).
+  function usernameOnly() {
+    return $('customer-username-only').checked;
+  }
+
+  function customerThread() {
+    return usernameOnly() ? 'FI.' + customerNumber() : customerNumber();
+  }
+
   function renderPhone() {
     const list = $('phone-messages');
     const all = phone.sent
@@ -321,14 +344,16 @@
   async function pollPhone() {
     const number = customerNumber();
     if (!/^\d{5,20}$/.test(number)) return;
-    if (number !== phone.number) {
+    const thread = customerThread();
+    if (thread !== phone.thread) {
+      phone.thread = thread;
       phone.number = number;
       phone.cursor = 0;
       phone.received = [];
       renderPhone();
     }
-    const page = await api('/customer/received?since=' + phone.cursor + '&to=' + encodeURIComponent(number));
-    if (number !== phone.number) return;
+    const page = await api('/customer/received?since=' + phone.cursor + '&to=' + encodeURIComponent(customerThread()));
+    if (thread !== phone.thread) return;
     phone.cursor = page.next;
     const marked = await pollReadMarks();
     if (page.items.length) {
@@ -348,7 +373,7 @@
     if (!/^\d{5,20}$/.test(number)) return showError(t('error_bad_number'));
     const name = $('customer-name').value.trim() || undefined;
     void withBusy(e.submitter, async () => {
-      const answer = await api('/customer/send', { from: number, name: name, text: text });
+      const answer = await api('/customer/send', { from: number, name: name, text: text, usernameOnly: usernameOnly() });
       phone.sent.push({ number: number, text: text, at: Date.now(), id: answer.messageId });
       input.value = '';
       renderPhone();
@@ -376,9 +401,10 @@
   async function pollNotes() {
     const number = customerNumber();
     if (!/^\d{5,20}$/.test(number)) return;
-    const page = await api('/giosg/thread-notes?threadId=' + encodeURIComponent(number));
-    if (number !== notes.thread || page.items.length !== notes.items.length) {
-      notes.thread = number;
+    const thread = customerThread();
+    const page = await api('/giosg/thread-notes?threadId=' + encodeURIComponent(thread));
+    if (thread !== notes.thread || page.items.length !== notes.items.length) {
+      notes.thread = thread;
       notes.items = page.items;
       const list = $('agent-notes');
       list.replaceChildren();
@@ -408,11 +434,11 @@
     if (!/^\d{5,20}$/.test(number)) return showError(t('error_bad_number'));
     void withBusy(e.submitter, async () => {
       if (file) {
-        const body = { threadId: number, text: text, fileName: file.name, contentType: file.type || 'application/octet-stream', dataBase64: await readBase64(file) };
+        const body = { threadId: customerThread(), text: text, fileName: file.name, contentType: file.type || 'application/octet-stream', dataBase64: await readBase64(file) };
         warnIfRefused(await api('/media/agent', body), 'error_reply_refused');
         fileInput.value = '';
       } else {
-        warnIfRefused(await api('/agent/reply', { threadId: number, text: text }), 'error_reply_refused');
+        warnIfRefused(await api('/agent/reply', { threadId: customerThread(), text: text }), 'error_reply_refused');
       }
       input.value = '';
     });

@@ -6,12 +6,16 @@ import { ago, formatTime, humanDuration } from '../src/bot/format';
 import type { Clock } from '../src/clock';
 import type { ChannelStatus } from '../src/channel/channel-types';
 import type { CurrentToken } from '../src/vault/token-vault';
+import type { WiringReport } from '../src/onboarding/wiring-types';
+import { wiringLines } from '../src/onboarding/wiring-text';
 
 export interface StatusFacts {
   phoneNumber: string;
   token: CurrentToken | null;
   /** null when the channel is not running here (or its state could not be read). */
   channel: ChannelStatus | null;
+  /** The last Meta wiring check (null: never checked); undefined: not shown (no Meta side yet). */
+  wiring?: WiringReport | null;
 }
 
 const KNOWN_REASONS = new Set(['token', 'permission', 'account', 'account_update']);
@@ -40,5 +44,6 @@ export function renderStatus(facts: StatusFacts, locale: Locale, clock: Clock): 
     lines.push(ch.lastSuccessAt === null ? t('bot:status.last_send_never') : t('bot:status.last_send', { when: `${formatTime(locale, ch.lastSuccessAt)} (${ago(t, now - ch.lastSuccessAt)})` }));
     lines.push(t('bot:status.queued', { count: ch.queued }));
   }
+  if (facts.wiring !== undefined) lines.push('', ...wiringLines(facts.wiring, locale));
   return lines.join('\n');
 }

@@ -30,6 +30,8 @@ import type { LinkIssuer } from '../links/link-types';
 import type { Worker } from '../worker';
 import { rollbackToken } from '../vault/swap';
 import { renderStatus } from '../../dialogs/status-text';
+import { WiringRepo } from '../store/wiring-repo';
+import type { WiringReport } from '../onboarding/wiring-types';
 
 export interface BotRuntime {
   /** Botkit, its dialogs and our adapter, loaded on first use (see core.ts). */
@@ -41,6 +43,8 @@ export interface BotRuntime {
   notifier: AlertNotifier;
   health: TokenHealthCheck;
   speaker: BotSpeaker;
+  /** The tenant's alert chat (opened on first use, admin team invited). */
+  chats: AlertChats;
   deps: DialogDeps;
 }
 
@@ -58,6 +62,7 @@ export interface BotNeeds {
 }
 
 export function dialogDepsFor(s: Services, n: BotNeeds): DialogDeps {
+  const wiring = new WiringRepo(s.store.db);
   return {
     clock: s.clock,
     appName: async (tenantId) => (await s.tenants.get(tenantId))?.metaAppName ?? null,
@@ -66,7 +71,9 @@ export function dialogDepsFor(s: Services, n: BotNeeds): DialogDeps {
       const tenant = await s.tenants.get(tenantId);
       const token = await s.vault.current(tenantId);
       const channel = await n.channel.status(tenantId).catch(() => null);
-      return renderStatus({ phoneNumber: token?.displayPhoneNumber ?? tenant?.phoneNumberId ?? tenantId, token, channel }, locale, s.clock);
+      const checked = await wiring.get(tenantId).catch(() => null);
+      const report = checked ? (JSON.parse(checked.report) as WiringReport) : null;
+      return renderStatus({ phoneNumber: token?.displayPhoneNumber ?? tenant?.phoneNumberId ?? tenantId, token, channel, wiring: report ?? undefined }, locale, s.clock);
     },
     currentFingerprint: async (tenantId) => (await s.vault.current(tenantId))?.fingerprint ?? null,
     rollback: (tenantId, actor) => rollbackToken(s, tenantId, actor),
@@ -151,6 +158,6 @@ export function buildBot(s: Services, n: BotNeeds): BotFeature {
   const sweepMs = Math.min(60_000, Math.max(1_000, Math.floor(s.config.alertReminderMs / 10)));
   const workers = [inbox.worker(5_000), notifier.worker(sweepMs), health.worker(Math.min(s.config.tokenHealthIntervalMs, 60_000))];
 
-  const runtime: BotRuntime = { core, coreLoaded: () => loaded !== undefined, storage, inbox, notifier, health, speaker, deps };
+  const runtime: BotRuntime = { core, coreLoaded: () => loaded !== undefined, storage, inbox, notifier, health, speaker, chats, deps };
   return { runtime, routes: (app: Express) => giosgBotRoutes(app, s, inbox), workers };
 }

@@ -30,6 +30,8 @@ const nowSec = (): number => Math.floor(Date.now() / 1000);
 export class GraphState {
   readonly tokens = new Map<string, StoredToken>();
   readonly phones = new Map<string, SimPhone>();
+  /** WABA id → app ids subscribed to its webhooks (GET/POST /{waba-id}/subscribed_apps). */
+  readonly subscriptions = new Map<string, Set<string>>();
   readonly sent: SentMessage[] = [];
   /** Read marks (and typing indicators) the business sent, in order. */
   readonly readMarks: ReadMark[] = [];
@@ -63,6 +65,16 @@ export class GraphState {
     };
     this.tokens.set(t.token, stored);
     return stored;
+  }
+
+  /** A number's WABA comes into being with it, this simulator's app subscribed (as after Embedded Signup). */
+  addPhone(p: SimPhone): void {
+    this.phones.set(p.id, { ...p, health: { ...p.health } });
+    if (!this.subscriptions.has(p.wabaId)) this.subscriptions.set(p.wabaId, new Set([this.appId]));
+  }
+
+  wabaExists(wabaId: string): boolean {
+    return [...this.phones.values()].some((p) => p.wabaId === wabaId);
   }
 
   expire(stored: StoredToken): void {
@@ -103,6 +115,7 @@ export class GraphState {
   reset(): void {
     this.tokens.clear();
     this.phones.clear();
+    this.subscriptions.clear();
     this.sent.length = 0;
     this.readMarks.length = 0;
     this.customerMessageIds.clear();

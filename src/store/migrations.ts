@@ -382,6 +382,19 @@ const migrations: Record<string, Builder> = {
     await sql`update outbox set announced_state = state where state in ('delivered', 'read')`.execute(db);
     await sql`create index outbox_ticks_due on outbox (updated_at) where state in ('delivered', 'read') and (announced_state is null or announced_state <> state)`.execute(db);
   },
+  // Issue 25: the last Meta wiring check per tenant (subscription, phone, webhook callback),
+  // and which secret a one-time link takes (the token, or the app secret during setup).
+  async '0016_setup'(db) {
+    await db.schema
+      .createTable('wiring_checks')
+      .addColumn('tenant_id', 'text', (c) => c.primaryKey())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('report', 'text', (c) => c.notNull())
+      .addColumn('cause', 'text', (c) => c.notNull())
+      .addColumn('checked_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.alterTable('links').addColumn('kind', 'text', (c) => c.notNull().defaultTo('token')).execute();
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

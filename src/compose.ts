@@ -55,7 +55,7 @@ export async function compose(config: Config, overrides: ServiceOverrides = {}, 
   const links = buildLinks(services);
   const bot = buildBot(services, { channel: channel.control, links: links.issuer });
   const wiring = buildWiring(services, { bot: bot.runtime });
-  const setup = buildSetup(services, { bot: bot.runtime, links: links.issuer, channel: channel.control });
+  const setup = buildSetup(services, { bot: bot.runtime, links: links.issuer, channel: channel.control, wiring });
   const onboarding = buildOnboarding(services, { channel: channel.control, startSetup: setup.start });
 
   const features: Features = { services, channel, links, bot };

@@ -11,7 +11,9 @@ import type { Express } from 'express';
 import type { Services } from '../services';
 import type { RouteModule } from '../http/app';
 import { errorSummary } from '../log';
-import { normalizeLocale, translator } from '../i18n';
+import { normalizeLocale, translator, type Locale } from '../i18n';
+import type { Tenant } from '../vault/tenants';
+import type { StoredBotEvent } from '../giosg/bot-event-schema';
 import { stateKeyPrefix } from './adapter-activity';
 import { giosgBotRoutes } from './receiver';
 import { BotStateStorage } from '../store/bot-storage';
@@ -46,7 +48,11 @@ export interface BotRuntime {
   /** The tenant's alert chat (opened on first use, admin team invited). */
   chats: AlertChats;
   deps: DialogDeps;
+  /** A turn handler asked before Botkit (the setup dialog): returning true means it answered. */
+  intercept(fn: TurnInterceptor): void;
 }
+
+export type TurnInterceptor = (tenant: Tenant, event: StoredBotEvent, locale: Locale) => Promise<boolean>;
 
 export interface BotFeature {
   runtime: BotRuntime;
@@ -85,6 +91,7 @@ export function buildBot(s: Services, n: BotNeeds): BotFeature {
   const storage = new BotStateStorage(s.store.db, s.store.engine, s.clock);
   const deps = dialogDepsFor(s, n);
   let loaded: BotCore | undefined;
+  const interceptors: TurnInterceptor[] = [];
   const core = (): BotCore => {
     if (!loaded) {
       const started = performance.now();
@@ -104,6 +111,7 @@ export function buildBot(s: Services, n: BotNeeds): BotFeature {
       const tenant = await s.tenants.get(tenantId);
       if (!tenant) throw new Error(`tenant ${tenantId} no longer exists`);
       const locale = normalizeLocale(event.language, tenant.defaultLocale ?? 'en');
+      for (const fn of interceptors) if (await fn(tenant, event, locale)) return;
       const { adapter, handleTurn } = core();
       await adapter.processEvent(tenant, event, locale, handleTurn);
     },
@@ -158,6 +166,6 @@ export function buildBot(s: Services, n: BotNeeds): BotFeature {
   const sweepMs = Math.min(60_000, Math.max(1_000, Math.floor(s.config.alertReminderMs / 10)));
   const workers = [inbox.worker(5_000), notifier.worker(sweepMs), health.worker(Math.min(s.config.tokenHealthIntervalMs, 60_000))];
 
-  const runtime: BotRuntime = { core, coreLoaded: () => loaded !== undefined, storage, inbox, notifier, health, speaker, chats, deps };
+  const runtime: BotRuntime = { core, coreLoaded: () => loaded !== undefined, storage, inbox, notifier, health, speaker, chats, deps, intercept: (fn) => void interceptors.push(fn) };
   return { runtime, routes: (app: Express) => giosgBotRoutes(app, s, inbox), workers };
 }

@@ -62,6 +62,8 @@ export interface SubscribedApp {
   name: string | null;
 }
 
+const wabaPhonesResponse = z.object({ data: z.array(z.object({ id: z.string() }).passthrough()) }).passthrough();
+
 const successResponse = z.object({ success: z.boolean() }).passthrough();
 
 /** The phone number node's registration and health fields (WhatsApp Cloud API, phone number reference). */
@@ -153,6 +155,14 @@ export class GraphClient {
     const res = await this.request('post', `/${encodeURIComponent(p.wabaId)}/subscribed_apps`, p.token, p.appSecret, {});
     const parsed = successResponse.safeParse(res);
     return parsed.success && parsed.data.success;
+  }
+
+  /** The ids of the WABA's phone numbers (GET /{waba-id}/phone_numbers, first page: a WABA has a handful). */
+  async wabaPhoneNumberIds(p: { wabaId: string; token: string; appSecret: string }): Promise<string[]> {
+    const res = await this.request('get', `/${encodeURIComponent(p.wabaId)}/phone_numbers`, p.token, p.appSecret, undefined, { fields: 'id,display_phone_number', limit: '100' });
+    const parsed = wabaPhonesResponse.safeParse(res);
+    if (!parsed.success) throw new GraphError('unexpected phone_numbers response', 200, undefined, undefined, undefined, undefined);
+    return parsed.data.data.map((d) => d.id);
   }
 
   async phoneHealth(p: { phoneNumberId: string; token: string; appSecret: string }): Promise<PhoneHealth> {

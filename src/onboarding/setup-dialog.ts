@@ -62,7 +62,11 @@ export class SetupDialog {
     if (!install || !step || step === 'done' || event.chatId !== install.setup_chat_id) return false;
     const t = translator(locale);
     const chatId = event.chatId;
-    if (install.lifecycle === 'disabled') return this.said(tenant, chatId, t('setup:disabled'));
+    if (install.lifecycle === 'disabled') {
+      // giosg revokes the bot's token with the installation: saying so is best effort.
+      await this.say(tenant, chatId, t('setup:disabled')).catch((err) => this.s.logger.info({ tenant: tenant.id, err: errorSummary(err) }, 'setup: the uninstalled bot could not answer'));
+      return true;
+    }
     if (event.tokenPasted) return this.said(tenant, chatId, t('bot:renewal.token_pasted'));
     const text = (event.responseValue ?? event.text ?? '').trim();
 

@@ -267,6 +267,12 @@ describe('giosg App trigger route without GIOSG_APP_ID / GIOSG_APP_SECRET', () =
       expect(ta.giosgUmiChannelId).not.toBe(tb.giosgUmiChannelId);
       const installs = await new AppInstallRepo(h.services.store.db).list();
       expect(installs.map((i) => i.lifecycle)).toEqual(['awaiting_setup', 'awaiting_setup']);
+      // Each installer got a setup chat of their own, with the first question in it.
+      const chatA = await waitFor(() => h.giosg.chats.find((c) => c.invitedUsers?.includes(a.org.installerUserId)), 'setup chat A');
+      const chatB = await waitFor(() => h.giosg.chats.find((c) => c.invitedUsers?.includes(b.org.installerUserId)), 'setup chat B');
+      expect(chatA.id).not.toBe(chatB.id);
+      expect(installs.map((i) => i.setup_chat_id).sort()).toEqual([chatA.id, chatB.id].sort());
+      for (const c of [chatA, chatB]) expect(h.giosg.chatMessages.filter((m) => m.chatId === c.id).map((m) => m.message).join('\n')).toContain('WhatsApp Business Account id');
     } finally {
       await h.stop();
     }

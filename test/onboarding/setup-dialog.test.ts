@@ -108,4 +108,44 @@ describe.each(engines)('setup dialog (%s)', (engine) => {
     await waitFor(() => said().find((m) => m.startsWith('All set!')), 'summary');
     expect((await new AppInstallRepo(h.services.store.db).get(tenantId))!.lifecycle).toBe('active');
   });
+
+  async function setUp(x: Awaited<ReturnType<typeof installed>>) {
+    await x.ask(TENANT.wabaId);
+    await x.ask(TENANT.phoneNumberId);
+    const secretPath = x.linkIn((await x.ask(TENANT.metaAppId))[0]);
+    expect((await openAndSubmit(h, secretPath, TENANT.metaAppSecret)).status).toBe(200);
+    const tokenMsg = await waitFor(() => x.said().find((m) => m.includes('System User access token')), 'token link');
+    const token = makeToken();
+    h.graph.addToken({ token, appId: TENANT.metaAppId, type: 'SYSTEM_USER', targetIds: [TENANT.wabaId], expiresAt: 0 });
+    expect((await openAndSubmit(h, x.linkIn(tokenMsg), token)).status).toBe(200);
+    await waitFor(() => x.said().find((m) => m.startsWith('All set!')), 'summary');
+  }
+
+  it('installing again after setup: the same tenant stays live, no second setup chat, nothing asked again', async () => {
+    const x = await installed();
+    await setUp(x);
+    const chatsBefore = h.giosg.chats.length;
+    const saidBefore = x.said().length;
+    expect((await h.giosg.app.installForNewOrg({ orgId: x.org.orgId })).answer.status).toBe(302);
+    const install = (await new AppInstallRepo(h.services.store.db).get(x.tenantId))!;
+    expect([install.setup_step, install.lifecycle]).toEqual(['done', 'active']);
+    expect(h.giosg.chats.length).toBe(chatsBefore);
+    expect(x.said()).toHaveLength(saidBefore);
+    const state = await h.services.store.db.selectFrom('channel_state').selectAll().where('tenant_id', '=', x.tenantId).executeTakeFirstOrThrow();
+    expect(state.paused).toBe(0);
+  });
+
+  it('uninstalled in the middle of setup: a later message in the setup chat changes nothing', async () => {
+    const x = await installed();
+    await x.ask(TENANT.wabaId);
+    const before = x.said().length;
+    expect((await h.giosg.app.uninstall(x.org.orgId)).status).toBe(200);
+    // giosg revoked the bot's token: the message is taken, nothing of it is carried out.
+    await h.giosg.app.adminSays(x.org.orgId, { chatId: x.chat.id, text: TENANT.phoneNumberId });
+    await h.bot.inbox.idle();
+    h.services.tenants.invalidate(x.tenantId);
+    expect((await h.services.tenants.get(x.tenantId))!.phoneNumberId).toBe('');
+    expect((await new AppInstallRepo(h.services.store.db).get(x.tenantId))!.setup_step).toBe('phone');
+    expect(x.said()).toHaveLength(before);
+  });
 });

@@ -56,6 +56,7 @@ const phoneHealthBody = z.object({
 });
 
 const wabaBody = z.object({ wabaId: z.string().min(1), appId: z.string().min(1).optional() });
+const refuseBody = z.object({ refuse: z.boolean() });
 
 const readsBody = z.object({ phoneNumberId: z.string().min(1), waId: z.string().regex(/^\d{5,20}$/) });
 
@@ -167,6 +168,14 @@ export function graphControlRouter(state: GraphState, sim: GraphSim): Router {
     if (!b) return;
     sim.unsubscribeApp(b.wabaId, b.appId);
     res.json({ wabaId: b.wabaId, subscribedApps: sim.subscribedApps(b.wabaId) });
+  });
+
+  // Meta refuses to subscribe the app (the system user lacks full control of the WABA).
+  r.post('/waba/refuse-subscribe', (req, res) => {
+    const b = parseBody(refuseBody, req.body, res);
+    if (!b) return;
+    sim.refuseSubscribe(b.refuse);
+    res.json({ refuse: b.refuse });
   });
 
   r.get('/sent', (req, res) => {

@@ -32,6 +32,7 @@ export class GraphState {
   readonly phones = new Map<string, SimPhone>();
   /** WABA id → app ids subscribed to its webhooks (GET/POST /{waba-id}/subscribed_apps). */
   readonly subscriptions = new Map<string, Set<string>>();
+  refuseSubscribe = false;
   readonly sent: SentMessage[] = [];
   /** Read marks (and typing indicators) the business sent, in order. */
   readonly readMarks: ReadMark[] = [];
@@ -116,6 +117,7 @@ export class GraphState {
     this.tokens.clear();
     this.phones.clear();
     this.subscriptions.clear();
+    this.refuseSubscribe = false;
     this.sent.length = 0;
     this.readMarks.length = 0;
     this.customerMessageIds.clear();

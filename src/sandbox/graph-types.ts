@@ -146,6 +146,8 @@ export interface GraphSim {
   subscribedApps(wabaId: string): string[];
   /** Removes an app (default: this simulator's) from a WABA's subscribed apps. */
   unsubscribeApp(wabaId: string, appId?: string): void;
+  /** While true, POST /{waba-id}/subscribed_apps answers Meta's permission error (200). */
+  refuseSubscribe(refuse: boolean): void;
   /** Our /webhooks/meta/:tenant URL. */
   setWebhookTarget(url: string): void;
   /** Signs with the app secret and retries any non-200 per webhookRetryDelaysMs, like Meta. */

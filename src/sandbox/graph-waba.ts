@@ -39,6 +39,11 @@ export function subscribedAppsHandlers(state: GraphState, cfg: AuthConfig, appNa
     subscribe(req: Request, res: Response): void {
       const w = wabaOf(req, res, state, cfg);
       if (!w) return;
+      if (state.refuseSubscribe) {
+        const e = metaErrors.permission();
+        res.status(e.httpStatus).json(e.body);
+        return;
+      }
       const set = state.subscriptions.get(w.wabaId) ?? new Set<string>();
       set.add(w.token.appId);
       state.subscriptions.set(w.wabaId, set);

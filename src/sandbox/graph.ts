@@ -70,6 +70,7 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
       p.health = { ...p.health, ...h };
     },
     subscribedApps: (wabaId) => [...(state.subscriptions.get(wabaId) ?? [])],
+    refuseSubscribe: (refuse) => void (state.refuseSubscribe = refuse),
     unsubscribeApp: (wabaId, appId) => void state.subscriptions.get(wabaId)?.delete(appId ?? o.appId),
     setWebhookTarget: (url) => void (state.webhookTarget = url),
     deliverWebhook: async (payload) => {

@@ -66,6 +66,19 @@ describe.each(engines)('Meta wiring check (%s)', (engine) => {
       expect(status).toContain(`The webhook callback ${h.url}/webhooks/meta/t1 answers Meta's verification`);
       expect(status).not.toContain(h.token);
       expect(status).not.toContain(h.tenant.metaVerifyToken);
+      expect(h.logs.text()).not.toContain(h.tenant.metaVerifyToken);
+    });
+
+    it('Meta refuses to subscribe the app → a diagnosis naming the system user\'s access, told', async () => {
+      h.graph.unsubscribeApp(h.tenant.wabaId);
+      h.graph.refuseSubscribe(true);
+      await swapToken();
+      const r = (await last())!;
+      expect(r.state).toBe('failing');
+      expect(r.items[0]).toMatchObject({ check: 'subscription', severity: 'error', code: 'subscribe_failed' });
+      const told = await waitFor(() => said().find((m) => m.includes('Meta refused to subscribe it')), 'diagnosis told');
+      expect(told).toContain('full control of the WhatsApp account');
+      expect(told).toContain('code 200');
     });
 
     it('app not subscribed to the WABA: the swap check subscribes it and tells the admins', async () => {

@@ -69,6 +69,8 @@ export class SetupDialog {
     }
     if (event.tokenPasted) return this.said(tenant, chatId, t('bot:renewal.token_pasted'));
     const text = (event.responseValue ?? event.text ?? '').trim();
+    // The bot's own commands keep working during setup; the next answer continues it.
+    if (isWord(text, 'status') || isWord(text, 'help')) return false;
 
     if (step === 'waba' || step === 'phone' || step === 'app_id') {
       const id = text.replace(/\s+/g, '');
@@ -102,7 +104,7 @@ export class SetupDialog {
       return true;
     }
     // step === 'token': the renewal guide may help make the token; its link ends the setup too.
-    if (isWord(text, 'renew') || isWord(text, 'have_token') || isWord(text, 'help')) return false;
+    if (isWord(text, 'renew') || isWord(text, 'have_token')) return false;
     if (wantsLink) {
       // A token already live (finishing failed on Meta's side): finish instead of a new link.
       if (await this.s.vault.current(tenant.id)) await this.finish(tenant.id, chatId, locale);

@@ -149,3 +149,36 @@ describe.each(engines)('setup dialog (%s)', (engine) => {
     expect(x.said()).toHaveLength(before);
   });
 });
+
+describe('setup dialog in Finnish and Swedish (sqlite)', () => {
+  it.each(['fi', 'sv'] as const)('%s: the questions, a refused id and the secret link in the tenant\'s language; status still answers', async (locale) => {
+    const { translator } = await import('../../src/i18n');
+    const t = translator(locale);
+    const h = await startAppHarness({ config: { defaultLocale: locale } });
+    try {
+      const { org } = await h.giosg.app.installForNewOrg();
+      const chat = await waitFor(() => h.giosg.chats.find((c) => c.invitedUsers?.includes(org.installerUserId)), 'setup chat');
+      const said = () => h.giosg.chatMessages.filter((m) => m.chatId === chat.id).map((m) => m.message);
+      await waitFor(() => said().length > 0 || undefined, 'welcome');
+      expect(said()[0]).toBe(`${t('setup:welcome')}\n\n${t('setup:ask_waba')}`);
+      const ask = async (words: string) => {
+        const before = said().length;
+        await h.giosg.app.adminSays(org.orgId, { chatId: chat.id, text: words, language: locale });
+        await h.bot.inbox.idle();
+        return waitFor(() => (said().length > before ? said().slice(before) : null), `reply to ${words}`);
+      };
+      expect(await ask('abc')).toEqual([t('setup:not_an_id')]);
+      expect((await ask(t('bot:words.status').split(',')[0].trim()))[0]).toContain(t('bot:status.title', { number: '' }).trim().split(' ')[0]);
+      expect(await ask(TENANT.wabaId)).toEqual([t('setup:ask_phone')]);
+      expect(await ask(TENANT.phoneNumberId)).toEqual([t('setup:ask_app_id')]);
+      const [link] = await ask(TENANT.metaAppId);
+      expect(link).toContain(t('setup:secret_link', { url: '', expiry: '' }).split('(')[0].trim());
+      const path = new URL(/https?:\/\/\S+\/t\/\S+/.exec(link)![0]).pathname;
+      const page = await (await fetch(`${h.url}${path}`)).text();
+      expect(page).toContain(t('links:secret.label'));
+      expect(page).toContain(`lang="${locale}"`);
+    } finally {
+      await h.stop();
+    }
+  });
+});

@@ -122,6 +122,15 @@ describe.each(engines)('Meta wiring check (%s)', (engine) => {
       expect(status).toContain('The quality rating of +358 40 1234567 is RED (low)');
     });
 
+    it('one check per token version: a repeated announcement of the same version (another instance\'s LISTEN/NOTIFY) checks nothing again', async () => {
+      const checks = () => h.logs.lines.filter((l) => l.includes('Meta wiring checked') && l.includes('token_changed')).length;
+      expect(checks()).toBe(1);
+      const current = (await h.services.vault.current('t1'))!;
+      h.services.events.emit('token.changed', { tenantId: 't1', versionId: current.versionId, actor: 'elsewhere' });
+      await swapToken();
+      expect(checks()).toBe(2);
+    });
+
     it('Meta down: "unknown", no diagnosis told', async () => {
       const before = said().length;
       h.graph.setMode('5xx');

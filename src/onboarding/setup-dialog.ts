@@ -99,7 +99,12 @@ export class SetupDialog {
 
     const wantsLink = normalize(text) === normalize(t('setup:link_again'));
     if (step === 'secret') {
-      if (wantsLink) await this.sendLink(tenant, install, event.senderId, chatId, locale, 'app_secret');
+      // A Meta id typed now corrects the app id (the secret check names the id it tried).
+      const corrected = text.replace(/\s+/g, '');
+      if (META_ID.test(corrected)) {
+        await this.s.tenants.update(tenant.id, { metaAppId: corrected });
+        await this.sendLink(tenant, install, event.senderId, chatId, locale, 'app_secret');
+      } else if (wantsLink) await this.sendLink(tenant, install, event.senderId, chatId, locale, 'app_secret');
       else await this.say(tenant, chatId, t('setup:waiting_secret'));
       return true;
     }

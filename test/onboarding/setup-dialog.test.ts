@@ -121,6 +121,23 @@ describe.each(engines)('setup dialog (%s)', (engine) => {
     await waitFor(() => x.said().find((m) => m.startsWith('All set!')), 'summary');
   }
 
+  it('a mistyped app id: the secret is refused naming the id, the right id typed in chat brings a new link that works', async () => {
+    const x = await installed();
+    await x.ask(TENANT.wabaId);
+    await x.ask(TENANT.phoneNumberId);
+    const first = x.linkIn((await x.ask('999999999'))[0]);
+    const refused = await openAndSubmit(h, first, TENANT.metaAppSecret);
+    expect(refused.status).toBe(422);
+    expect(text(refused.html)).toContain('for the app id 999999999');
+    const [again] = await x.ask(TENANT.metaAppId);
+    const second = x.linkIn(again);
+    expect(second).not.toBe(first);
+    expect((await openAndSubmit(h, second, TENANT.metaAppSecret)).status).toBe(200);
+    h.services.tenants.invalidate(x.tenantId);
+    expect((await h.services.tenants.get(x.tenantId))!.metaAppId).toBe(TENANT.metaAppId);
+    await waitFor(() => x.said().find((m) => m.includes('System User access token')), 'token link');
+  });
+
   it('installing again after setup: the same tenant stays live, no second setup chat, nothing asked again', async () => {
     const x = await installed();
     await setUp(x);

@@ -6,6 +6,8 @@ import { ago, formatTime, humanDuration } from '../src/bot/format';
 import type { Clock } from '../src/clock';
 import type { ChannelStatus } from '../src/channel/channel-types';
 import type { CurrentToken } from '../src/vault/token-vault';
+import type { WiringReport } from '../src/onboarding/wiring-types';
+import { wiringLines } from '../src/onboarding/wiring-text';
 
 export interface StatusFacts {
   phoneNumber: string;
@@ -18,6 +20,8 @@ export interface StatusFacts {
     templates: string[];
     invitations: Record<string, number>;
   } | null;
+  /** The last Meta wiring check (null: never checked); undefined: not shown (no Meta side yet). */
+  wiring?: WiringReport | null;
 }
 
 const KNOWN_REASONS = new Set(['token', 'permission', 'account', 'account_update']);
@@ -55,5 +59,6 @@ export function renderStatus(facts: StatusFacts, locale: Locale, clock: Clock): 
       lines.push(t('bot:status.invitations', { sent: inv.sent ?? 0, pending: (inv.pending ?? 0) + (inv.sending ?? 0), failed: inv.failed ?? 0 }));
     }
   }
+  if (facts.wiring !== undefined) lines.push('', ...wiringLines(facts.wiring, locale));
   return lines.join('\n');
 }

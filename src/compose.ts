@@ -15,6 +15,8 @@ import { buildLinks, type LinksFeature } from './links/install';
 import { buildBot, type BotFeature } from './bot/install';
 import { buildOnboarding, type OnboardingFeature } from './onboarding/install';
 import { buildSetup } from './onboarding/setup-install';
+import { buildWiring } from './onboarding/wiring-install';
+import type { WiringChecker } from './onboarding/wiring-check';
 
 export interface Composed {
   services: Services;
@@ -22,6 +24,8 @@ export interface Composed {
   links: LinksFeature;
   bot: BotFeature;
   onboarding: OnboardingFeature;
+  /** The Meta wiring check (after setup and every token swap). */
+  wiring: WiringChecker;
   /** The Express app (everything but the Meta webhook intake). */
   app: Express;
   /** The server's request listener: the webhook intake first, then the app. */
@@ -50,7 +54,8 @@ export async function compose(config: Config, overrides: ServiceOverrides = {}, 
   const channel = buildChannel(services);
   const links = buildLinks(services);
   const bot = buildBot(services, { channel: channel.control, links: links.issuer });
-  const setup = buildSetup(services, { bot: bot.runtime, links: links.issuer, channel: channel.control });
+  const wiring = buildWiring(services, { bot: bot.runtime });
+  const setup = buildSetup(services, { bot: bot.runtime, links: links.issuer, channel: channel.control, wiring });
   const onboarding = buildOnboarding(services, { channel: channel.control, startSetup: setup.start });
 
   const features: Features = { services, channel, links, bot };
@@ -58,6 +63,7 @@ export async function compose(config: Config, overrides: ServiceOverrides = {}, 
   return {
     ...features,
     onboarding,
+    wiring,
     app,
     handler: requestListener(channel.intake, app),
     workers: [watcher, ...channel.workers, ...bot.workers],

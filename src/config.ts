@@ -119,6 +119,13 @@ export const envSchema = z.object({
     .trim()
     .default('all')
     .refine((v) => ['all', 'read', 'off'].includes(v), { message: 'expected all, read or off' }),
+  // Issue 25: check the Meta wiring (WABA subscription, phone number, webhook callback)
+  // after setup and after every token swap.
+  WIRING_CHECK: z
+    .string()
+    .trim()
+    .default('on')
+    .refine((v) => ['on', 'off'].includes(v), { message: 'expected on or off' }),
   LINK_TTL_MINUTES: intInRange(15, 1, 1440),
   ALERT_REMINDER_HOURS: intInRange(4, 1, 168),
   TOKEN_HEALTH_INTERVAL_MINUTES: intInRange(60, 1, 10080),
@@ -197,6 +204,8 @@ export interface Config {
   markRead: boolean;
   /** Which delivery states reach the agent's chat as a short line (DELIVERY_TICKS). */
   deliveryTicks: 'all' | 'read' | 'off';
+  /** Check the Meta wiring after every token swap (WIRING_CHECK); setup always checks it. */
+  wiringCheck: boolean;
   linkTtlMs: number;
   alertReminderMs: number;
   tokenHealthIntervalMs: number;
@@ -358,6 +367,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sendRatePerSecond: env.SEND_RATE_PER_SECOND,
     markRead: env.MARK_READ === 'on',
     deliveryTicks: env.DELIVERY_TICKS as 'all' | 'read' | 'off',
+    wiringCheck: env.WIRING_CHECK === 'on',
     ...(env.MEDIA_SPOOL_DIR ? { mediaSpoolDir: env.MEDIA_SPOOL_DIR } : {}),
     linkTtlMs: env.LINK_TTL_MINUTES * 60_000,
     alertReminderMs: env.ALERT_REMINDER_HOURS * 3_600_000,

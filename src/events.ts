@@ -27,6 +27,8 @@ export interface ChannelEvents {
    */
   'webhook.stored': { workMs: number };
   'account.cutoff': { tenantId: string; event: string; incidentId: number };
+  /** Setup: the Meta app secret arrived through its one-time link and is stored (never carried here). */
+  'app_secret.stored': { tenantId: string; chatId: string; adminUserId: string; locale: string };
   /** A token arrived through a one-time link and is live: the bot confirms in that chat. */
   'token.swapped': {
     tenantId: string;

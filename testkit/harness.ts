@@ -98,6 +98,8 @@ export function testConfig(over: Partial<Config> = {}): Config {
     sendRatePerSecond: 80,
     markRead: true,
     deliveryTicks: 'all',
+    // Off unless a test is about it: the check's own Graph calls would race request counts.
+    wiringCheck: false,
     linkTtlMs: 15 * 60_000,
     alertReminderMs: 4 * 3_600_000,
     tokenHealthIntervalMs: 3_600_000,

@@ -11,7 +11,9 @@ import type { Express } from 'express';
 import type { Services } from '../services';
 import type { RouteModule } from '../http/app';
 import { errorSummary } from '../log';
-import { normalizeLocale, translator } from '../i18n';
+import { normalizeLocale, translator, type Locale } from '../i18n';
+import type { Tenant } from '../vault/tenants';
+import type { StoredBotEvent } from '../giosg/bot-event-schema';
 import { stateKeyPrefix } from './adapter-activity';
 import { giosgBotRoutes } from './receiver';
 import { BotStateStorage } from '../store/bot-storage';
@@ -35,6 +37,8 @@ import { TemplateCatalog } from '../channel/window/template-catalog';
 import { WindowRepo } from '../store/window-repo';
 import { ReengagementRepo } from '../store/reengagement-repo';
 import { GraphError } from '../meta/graph-errors';
+import { WiringRepo } from '../store/wiring-repo';
+import type { WiringReport } from '../onboarding/wiring-types';
 
 export interface BotRuntime {
   /** Botkit, its dialogs and our adapter, loaded on first use (see core.ts). */
@@ -46,8 +50,14 @@ export interface BotRuntime {
   notifier: AlertNotifier;
   health: TokenHealthCheck;
   speaker: BotSpeaker;
+  /** The tenant's alert chat (opened on first use, admin team invited). */
+  chats: AlertChats;
   deps: DialogDeps;
+  /** A turn handler asked before Botkit (the setup dialog): returning true means it answered. */
+  intercept(fn: TurnInterceptor): void;
 }
+
+export type TurnInterceptor = (tenant: Tenant, event: StoredBotEvent, locale: Locale) => Promise<boolean>;
 
 export interface BotFeature {
   runtime: BotRuntime;
@@ -69,6 +79,7 @@ export function dialogDepsFor(s: Services, n: BotNeeds): DialogDeps {
   const templateCatalog = new TemplateCatalog(s, templateRepo);
   const windowRepo = new WindowRepo(s.store.db, s.store.engine);
   const reengagements = new ReengagementRepo(s.store.db);
+  const wiring = new WiringRepo(s.store.db);
   return {
     clock: s.clock,
     appName: async (tenantId) => (await s.tenants.get(tenantId))?.metaAppName ?? null,
@@ -80,7 +91,9 @@ export function dialogDepsFor(s: Services, n: BotNeeds): DialogDeps {
       const window = await Promise.all([windowRepo.heldSummary(tenantId), templateRepo.list(tenantId), reengagements.countsByState(tenantId)])
         .then(([held, templates, invitations]) => ({ held, templates: templates.map((x) => `${x.name} (${x.language})`), invitations }))
         .catch(() => null);
-      return renderStatus({ phoneNumber: token?.displayPhoneNumber ?? tenant?.phoneNumberId ?? tenantId, token, channel, window }, locale, s.clock);
+      const checked = await wiring.get(tenantId).catch(() => null);
+      const report = checked ? (JSON.parse(checked.report) as WiringReport) : null;
+      return renderStatus({ phoneNumber: token?.displayPhoneNumber ?? tenant?.phoneNumberId ?? tenantId, token, channel, window, wiring: report ?? undefined }, locale, s.clock);
     },
     currentFingerprint: async (tenantId) => (await s.vault.current(tenantId))?.fingerprint ?? null,
     rollback: (tenantId, actor) => rollbackToken(s, tenantId, actor),
@@ -102,6 +115,7 @@ export function buildBot(s: Services, n: BotNeeds): BotFeature {
   const storage = new BotStateStorage(s.store.db, s.store.engine, s.clock);
   const deps = dialogDepsFor(s, n);
   let loaded: BotCore | undefined;
+  const interceptors: TurnInterceptor[] = [];
   const core = (): BotCore => {
     if (!loaded) {
       const started = performance.now();
@@ -121,6 +135,7 @@ export function buildBot(s: Services, n: BotNeeds): BotFeature {
       const tenant = await s.tenants.get(tenantId);
       if (!tenant) throw new Error(`tenant ${tenantId} no longer exists`);
       const locale = normalizeLocale(event.language, tenant.defaultLocale ?? 'en');
+      for (const fn of interceptors) if (await fn(tenant, event, locale)) return;
       const { adapter, handleTurn } = core();
       await adapter.processEvent(tenant, event, locale, handleTurn);
     },
@@ -191,6 +206,6 @@ export function buildBot(s: Services, n: BotNeeds): BotFeature {
   const sweepMs = Math.min(60_000, Math.max(1_000, Math.floor(s.config.alertReminderMs / 10)));
   const workers = [inbox.worker(5_000), notifier.worker(sweepMs), health.worker(Math.min(s.config.tokenHealthIntervalMs, 60_000))];
 
-  const runtime: BotRuntime = { core, coreLoaded: () => loaded !== undefined, storage, inbox, notifier, health, speaker, deps };
+  const runtime: BotRuntime = { core, coreLoaded: () => loaded !== undefined, storage, inbox, notifier, health, speaker, chats, deps, intercept: (fn) => void interceptors.push(fn) };
   return { runtime, routes: (app: Express) => giosgBotRoutes(app, s, inbox), workers };
 }

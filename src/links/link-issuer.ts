@@ -11,6 +11,7 @@ const issueRequest = z.object({
   adminUserId: z.string().min(1).max(200),
   chatId: z.string().min(1).max(200),
   locale: z.string().max(35),
+  kind: z.enum(['token', 'app_secret']).default('token'),
 });
 
 const DAY_MS = 24 * 3_600_000;
@@ -34,6 +35,7 @@ export class LinkService implements LinkIssuer {
       adminUserId: r.adminUserId,
       chatId: r.chatId,
       locale: normalizeLocale(r.locale),
+      kind: r.kind,
       createdAt: now,
       expiresAt,
     });

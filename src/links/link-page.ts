@@ -18,6 +18,8 @@ export interface FormPage {
   minutesLeft: number;
   attemptsLeft: number;
   notice?: Notice;
+  /** An app-secret link (setup) has its own labels. */
+  kind?: 'token' | 'app_secret';
 }
 
 export interface MessagePage {
@@ -31,20 +33,21 @@ export interface MessagePage {
 
 export function renderForm(p: FormPage): string {
   const t = translator(p.locale);
+  const k = p.kind === 'app_secret' ? 'links:secret.' : 'links:';
   const body = [
-    `<h1>${esc(t('links:heading'))}</h1>`,
+    `<h1>${esc(t(`${k}heading`))}</h1>`,
     p.notice ? renderNotice(p.notice) : '',
-    `<p>${esc(t('links:intro'))}</p>`,
+    `<p>${esc(t(`${k}intro`))}</p>`,
     `<form method="post" action="${esc(p.action)}" autocomplete="off">`,
     `<input type="hidden" name="_csrf" value="${esc(p.csrfToken)}">`,
-    `<label for="token">${esc(t('links:label'))}</label>`,
+    `<label for="token">${esc(t(`${k}label`))}</label>`,
     `<input id="token" name="token" type="password" required autocomplete="off" autocapitalize="off" autocorrect="off" spellcheck="false" aria-describedby="token-hint">`,
-    `<p id="token-hint" class="hint">${esc(t('links:hint'))}</p>`,
-    `<button type="submit">${esc(t('links:submit'))}</button>`,
+    `<p id="token-hint" class="hint">${esc(t(`${k}hint`))}</p>`,
+    `<button type="submit">${esc(t(`${k}submit`))}</button>`,
     `</form>`,
     `<p class="meta">${esc(t('links:expires_in', { count: p.minutesLeft }))} ${esc(t('links:attempts_left', { count: p.attemptsLeft }))}</p>`,
   ].join('\n');
-  return layout(p.locale, t('links:title'), body);
+  return layout(p.locale, t(`${k}title`), body);
 }
 
 export function renderMessage(p: MessagePage): string {

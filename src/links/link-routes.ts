@@ -17,6 +17,7 @@ import { hashLinkId, LINK_ID_PATTERN, linkRef } from './link-id';
 import type { LinkCsrf } from './link-csrf';
 import { renderForm, renderMessage, STYLESHEET_PATH, withSandboxBanner, type Notice } from './link-page';
 import { MAX_ATTEMPTS, submitToken, type SubmitOutcome } from './link-submit';
+import { submitAppSecret, type SecretOutcome } from './secret-submit';
 
 export interface LinkRouteLimits {
   /** Requests per IP per window, for GET and POST separately. */
@@ -62,6 +63,7 @@ export function linkRoutes(s: Services, deps: { repo: LinkRepo; validator: Token
         csrfToken: deps.csrf.issue(req, res, id),
         minutesLeft: minutesLeft(link.expires_at, s.clock.now()),
         attemptsLeft: MAX_ATTEMPTS - link.failed_attempts,
+        kind: link.kind,
       }));
     });
 
@@ -82,6 +84,13 @@ export function linkRoutes(s: Services, deps: { repo: LinkRepo; validator: Token
         const body = postBody.safeParse(req.body);
         if (!body.success) return page(res, 400, messagePage(requestLocale(req), 'bad_request', 'error'));
         const idHash = hashLinkId(id);
+        const open = await deps.repo.findOpen(idHash, s.clock.now());
+        if (open?.kind === 'app_secret') {
+          const done = await submitAppSecret(s, deps.repo, idHash, body.data.token ?? '');
+          s.metrics.linkSubmissions.inc({ outcome: `secret_${done.kind}` });
+          s.logger.info({ link: linkRef(idHash), outcome: `secret_${done.kind}`, ...('reason' in done ? { diagnosis: done.reason } : {}) }, 'link submission (app secret)');
+          return respondSecret(req, res, id, done);
+        }
         const outcome = await submitToken(s, deps.repo, deps.validator, idHash, body.data.token ?? '');
         s.metrics.linkSubmissions.inc({ outcome: outcomeLabel(outcome) });
         s.logger.info({ link: linkRef(idHash), outcome: outcomeLabel(outcome), ...('diagnosis' in outcome ? { diagnosis: outcome.diagnosis.code } : {}) }, 'link submission');
@@ -155,8 +164,41 @@ export function linkRoutes(s: Services, deps: { repo: LinkRepo; validator: Token
     }
   }
 
-  function formAgain(req: Request, res: Response, id: string, status: number, link: { locale: string; expires_at: number }, attemptsLeft: number, notice: Notice): void {
+  function respondSecret(req: Request, res: Response, id: string, o: SecretOutcome): void {
+    switch (o.kind) {
+      case 'gone':
+        return gone(req, res);
+      case 'lost_race':
+        return page(res, 409, messagePage(o.locale, 'race', 'error'));
+      case 'accepted': {
+        const t = translator(o.locale);
+        return page(res, 200, renderMessage({
+          locale: o.locale,
+          tone: 'success',
+          heading: t('links:secret.success_heading'),
+          lines: [t('links:secret.success_body')],
+          details: [
+            [t('links:secret.callback_url'), o.callbackUrl],
+            [t('links:secret.verify_token'), o.verifyToken],
+          ],
+        }));
+      }
+      case 'rejected': {
+        const t = translator(o.link.locale);
+        const message = t(`links:secret.${o.reason}`, { appId: o.appId });
+        if (o.burnt) return page(res, 410, renderMessage({ locale: o.link.locale, tone: 'error', heading: t('links:secret.rejected_heading'), lines: [message, t('links:burnt')] }));
+        return formAgain(req, res, id, 422, o.link, o.attemptsLeft, { tone: 'error', heading: t('links:secret.rejected_heading'), lines: [message, t('links:secret.still_open')] });
+      }
+      case 'retry': {
+        const t = translator(o.link.locale);
+        return formAgain(req, res, id, 503, o.link, MAX_ATTEMPTS - o.link.failed_attempts, { tone: 'error', heading: t('links:secret.rejected_heading'), lines: [t('links:secret.retry_body')] });
+      }
+    }
+  }
+
+  function formAgain(req: Request, res: Response, id: string, status: number, link: { locale: string; expires_at: number; kind?: 'token' | 'app_secret' }, attemptsLeft: number, notice: Notice): void {
     page(res, status, renderForm({
+      kind: link.kind,
       locale: link.locale,
       action: `/t/${id}`,
       csrfToken: deps.csrf.issue(req, res, id),

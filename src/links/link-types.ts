@@ -4,7 +4,11 @@ export interface IssueLinkRequest {
   adminUserId: string;
   chatId: string;
   locale: string;
+  /** What the link takes: the WhatsApp token (default) or, during setup, the Meta app secret. */
+  kind?: LinkKind;
 }
+
+export type LinkKind = 'token' | 'app_secret';
 
 export interface IssuedLink {
   url: string;

@@ -79,6 +79,33 @@ const phoneResponse = z.object({
 }).passthrough();
 export type PhoneInfo = z.infer<typeof phoneResponse>;
 
+// GET /{waba-id}/subscribed_apps: the apps that get this WABA's webhooks.
+const subscribedAppsResponse = z.object({
+  data: z.array(z.object({ whatsapp_business_api_data: z.object({ id: z.string(), name: z.string().optional(), link: z.string().optional() }).passthrough() }).passthrough()),
+}).passthrough();
+export interface SubscribedApp {
+  id: string;
+  name: string | null;
+}
+
+const wabaPhonesResponse = z.object({ data: z.array(z.object({ id: z.string() }).passthrough()) }).passthrough();
+
+const successResponse = z.object({ success: z.boolean() }).passthrough();
+
+/** The phone number node's registration and health fields (WhatsApp Cloud API, phone number reference). */
+export const PHONE_HEALTH_FIELDS = 'display_phone_number,verified_name,status,quality_rating,code_verification_status,name_status,platform_type';
+const phoneHealthResponse = z.object({
+  id: z.string().optional(),
+  display_phone_number: z.string().optional(),
+  verified_name: z.string().optional(),
+  status: z.string().optional(),
+  quality_rating: z.string().optional(),
+  code_verification_status: z.string().optional(),
+  name_status: z.string().optional(),
+  platform_type: z.string().optional(),
+}).passthrough();
+export type PhoneHealth = z.infer<typeof phoneHealthResponse>;
+
 export function appSecretProof(token: string, appSecret: string): string {
   return createHmac('sha256', appSecret).update(token).digest('hex');
 }
@@ -175,6 +202,35 @@ export class GraphClient {
       fields: 'display_phone_number,verified_name,status',
     });
     const parsed = phoneResponse.safeParse(res);
+    if (!parsed.success) throw new GraphError('unexpected phone number response', 200, undefined, undefined, undefined, undefined);
+    return parsed.data;
+  }
+
+  async subscribedApps(p: { wabaId: string; token: string; appSecret: string }): Promise<SubscribedApp[]> {
+    const res = await this.request('get', `/${encodeURIComponent(p.wabaId)}/subscribed_apps`, p.token, p.appSecret);
+    const parsed = subscribedAppsResponse.safeParse(res);
+    if (!parsed.success) throw new GraphError('unexpected subscribed_apps response', 200, undefined, undefined, undefined, undefined);
+    return parsed.data.data.map((d) => ({ id: d.whatsapp_business_api_data.id, name: d.whatsapp_business_api_data.name ?? null }));
+  }
+
+  /** Subscribes the token's app to the WABA's webhooks (POST /{waba-id}/subscribed_apps). */
+  async subscribeApp(p: { wabaId: string; token: string; appSecret: string }): Promise<boolean> {
+    const res = await this.request('post', `/${encodeURIComponent(p.wabaId)}/subscribed_apps`, p.token, p.appSecret, {});
+    const parsed = successResponse.safeParse(res);
+    return parsed.success && parsed.data.success;
+  }
+
+  /** The ids of the WABA's phone numbers (GET /{waba-id}/phone_numbers, first page: a WABA has a handful). */
+  async wabaPhoneNumberIds(p: { wabaId: string; token: string; appSecret: string }): Promise<string[]> {
+    const res = await this.request('get', `/${encodeURIComponent(p.wabaId)}/phone_numbers`, p.token, p.appSecret, undefined, { fields: 'id,display_phone_number', limit: '100' });
+    const parsed = wabaPhonesResponse.safeParse(res);
+    if (!parsed.success) throw new GraphError('unexpected phone_numbers response', 200, undefined, undefined, undefined, undefined);
+    return parsed.data.data.map((d) => d.id);
+  }
+
+  async phoneHealth(p: { phoneNumberId: string; token: string; appSecret: string }): Promise<PhoneHealth> {
+    const res = await this.request('get', `/${encodeURIComponent(p.phoneNumberId)}`, p.token, p.appSecret, undefined, { fields: PHONE_HEALTH_FIELDS });
+    const parsed = phoneHealthResponse.safeParse(res);
     if (!parsed.success) throw new GraphError('unexpected phone number response', 200, undefined, undefined, undefined, undefined);
     return parsed.data;
   }

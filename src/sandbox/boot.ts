@@ -42,6 +42,8 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
+const SANDBOX_GIOSG_APP_ID = 'sandbox-whatsapp-app';
+
 // Meta retries for days; the playground's customer would wait for every retry, so keep them short.
 const SANDBOX_WEBHOOK_RETRIES_MS = [500, 2000, 5000];
 
@@ -58,10 +60,13 @@ export async function startSandbox(input: Config, o: SandboxOptions = {}): Promi
     autoStatuses: true,
     webhookRetryDelaysMs: SANDBOX_WEBHOOK_RETRIES_MS,
   });
+  // The sandbox is a giosg App too (unless one is configured): the playground installs it for new organizations.
+  const giosgApp = input.giosgApp ?? { appId: SANDBOX_GIOSG_APP_ID, appSecret: secrets.giosgAppSecret };
   const giosg = await startGiosgSimulator({
     apiToken: secrets.giosgApiToken,
     orgId: DEMO.giosgOrganizationId,
     botUserId: DEMO.giosgBotUserId,
+    app: giosgApp,
   });
 
   // Loopback only: the playground hands out working tokens to whoever can reach it.
@@ -91,6 +96,7 @@ export async function startSandbox(input: Config, o: SandboxOptions = {}): Promi
     publicBaseUrl: input.port === 0 ? url : keyed.publicBaseUrl,
     graph: { ...keyed.graph, baseUrl: graph.url },
     giosgBaseUrl: giosg.url,
+    giosgApp,
   };
   const ctx = { tenantId: config.tenantId, graph: new SimControlClient(graph.url), giosg: new SimControlClient(giosg.url) };
 
@@ -99,6 +105,7 @@ export async function startSandbox(input: Config, o: SandboxOptions = {}): Promi
     const composed = await compose(config, { logger }, (f) => [playgroundRoutes(f.services, f.channel.control, ctx)]);
     services = composed.services;
     server.on('request', composed.handler);
+    giosg.app.setTriggerUrl(`${url}/apps/giosg/trigger`);
     const tenant = await seedDemoTenant(services, graph, giosg, url, secrets);
     if (o.workers !== false) for (const w of composed.workers) w.start();
     announce(logger, url, config, o.banner === true);

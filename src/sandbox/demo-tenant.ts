@@ -27,6 +27,8 @@ export interface DemoSecrets {
   metaVerifyToken: string;
   giosgApiToken: string;
   giosgWebhookSecret: string;
+  /** The sandbox's own giosg App, so the playground can install it for a new organization. */
+  giosgAppSecret: string;
 }
 
 /** Stable per sandbox key, different between sandboxes; never printed. */
@@ -37,6 +39,7 @@ export function deriveDemoSecrets(key: Buffer): DemoSecrets {
     metaVerifyToken: derive('meta-verify-token'),
     giosgApiToken: derive('giosg-api-token'),
     giosgWebhookSecret: derive('giosg-webhook-secret'),
+    giosgAppSecret: derive('giosg-app-secret'),
   };
 }
 

@@ -25,6 +25,9 @@ const modeBody = z.object({
   retryAfterSec: z.number().int().positive().optional(),
 });
 
+const appInstallBody = z.object({ name: z.string().trim().min(1).max(100).optional() });
+const appSaysBody = z.intersection(z.object({ orgId: z.string().min(1) }), adminSaysBody);
+
 const withoutQuery = (url: string): string => url.split('?')[0];
 
 export function giosgControlRouter(state: GiosgState, sim: GiosgSim): Router {
@@ -59,6 +62,34 @@ export function giosgControlRouter(state: GiosgState, sim: GiosgSim): Router {
     if (!state.botWebhook) return void res.status(409).json({ error: 'no bot webhook set' });
     try {
       res.json(await sim.adminSays(b));
+    } catch (e) {
+      res.status(502).json({ error: `bot webhook unreachable: ${(e as Error).message}` });
+    }
+  });
+
+  // giosg's App install flow for a new organization: the trigger opened as the admin's browser would.
+  r.post('/app/install', async (req, res) => {
+    const b = parseBody(appInstallBody, req.body, res);
+    if (!b) return;
+    try {
+      const { org, answer } = await sim.app.installForNewOrg({ name: b.name });
+      res.json({ org, status: answer.status });
+    } catch (e) {
+      res.status(502).json({ error: `install trigger failed: ${(e as Error).message}` });
+    }
+  });
+
+  r.get('/app/orgs', (_req, res) => {
+    res.json({ orgs: state.app.orgs });
+  });
+
+  // The installing admin of an App organization writes to that organization's bot.
+  r.post('/app/admin-says', async (req, res) => {
+    const b = parseBody(appSaysBody, req.body, res);
+    if (!b) return;
+    const { orgId, ...input } = b;
+    try {
+      res.json(await sim.app.adminSays(orgId, input));
     } catch (e) {
       res.status(502).json({ error: `bot webhook unreachable: ${(e as Error).message}` });
     }

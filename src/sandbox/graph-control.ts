@@ -56,6 +56,18 @@ const customerBody = z
 
 const templateStatusBody = z.object({ name: z.string().min(1), language: z.string().min(2).optional(), status: z.enum(['APPROVED', 'REJECTED', 'PENDING', 'PAUSED', 'DISABLED']) });
 const ageBody = z.object({ waId: z.string().regex(/^\d{5,20}$/), hours: z.number().positive().max(24 * 365) });
+const phoneHealthBody = z.object({
+  phoneNumberId: z.string().min(1),
+  status: z.string().min(1).max(40).optional(),
+  qualityRating: z.string().min(1).max(40).optional(),
+  codeVerificationStatus: z.string().min(1).max(40).optional(),
+  nameStatus: z.string().min(1).max(40).optional(),
+  platformType: z.string().min(1).max(40).optional(),
+});
+
+const wabaBody = z.object({ wabaId: z.string().min(1), appId: z.string().min(1).optional() });
+const refuseBody = z.object({ refuse: z.boolean() });
+
 const readsBody = z.object({ phoneNumberId: z.string().min(1), waId: z.string().regex(/^\d{5,20}$/) });
 
 function selectTokens(state: GraphState, sel: z.infer<typeof selectBody>): StoredToken[] {
@@ -85,6 +97,7 @@ export function graphControlRouter(state: GraphState, sim: GraphSim): Router {
         failure: t.failure ? { code: t.failure.code, subcode: t.failure.subcode ?? null } : null,
       })),
       phones: [...state.phones.values()],
+      subscriptions: Object.fromEntries([...state.subscriptions].map(([waba, apps]) => [waba, [...apps]])),
       sentCount: state.sent.length,
     });
   });
@@ -147,6 +160,32 @@ export function graphControlRouter(state: GraphState, sim: GraphSim): Router {
     const id = newWamid();
     const result = await sim.deliverWebhook(sim.customerMessage({ ...b, id }));
     res.json({ messageId: id, ...result });
+  });
+
+  // Play a number's trouble: not registered, flagged, quality RED, a declined name.
+  r.post('/phones/health', (req, res) => {
+    const b = parseBody(phoneHealthBody, req.body, res);
+    if (!b) return;
+    const { phoneNumberId, ...health } = b;
+    if (!state.phones.has(phoneNumberId)) return void res.status(404).json({ error: 'unknown phone number id' });
+    sim.setPhoneHealth(phoneNumberId, health);
+    res.json({ phoneNumberId, health: state.phones.get(phoneNumberId)!.health });
+  });
+
+  // The app drops out of a WABA's subscribed apps (as when someone removes it in Business Suite).
+  r.post('/waba/unsubscribe', (req, res) => {
+    const b = parseBody(wabaBody, req.body, res);
+    if (!b) return;
+    sim.unsubscribeApp(b.wabaId, b.appId);
+    res.json({ wabaId: b.wabaId, subscribedApps: sim.subscribedApps(b.wabaId) });
+  });
+
+  // Meta refuses to subscribe the app (the system user lacks full control of the WABA).
+  r.post('/waba/refuse-subscribe', (req, res) => {
+    const b = parseBody(refuseBody, req.body, res);
+    if (!b) return;
+    sim.refuseSubscribe(b.refuse);
+    res.json({ refuse: b.refuse });
   });
 
   r.get('/sent', (req, res) => {

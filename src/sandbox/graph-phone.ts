@@ -15,16 +15,17 @@ const DEFAULT_FIELDS = [
   'throughput',
 ];
 
-function node(p: SimPhone): Record<string, unknown> {
+export function phoneNode(p: SimPhone): Record<string, unknown> {
+  const h = p.health ?? {};
   return {
     verified_name: p.verifiedName,
     display_phone_number: p.displayPhoneNumber,
-    status: 'CONNECTED',
-    code_verification_status: 'VERIFIED',
-    quality_rating: 'GREEN',
-    platform_type: 'CLOUD_API',
+    status: h.status ?? 'CONNECTED',
+    code_verification_status: h.codeVerificationStatus ?? 'VERIFIED',
+    quality_rating: h.qualityRating ?? 'GREEN',
+    platform_type: h.platformType ?? 'CLOUD_API',
     throughput: { level: 'STANDARD' },
-    name_status: 'APPROVED',
+    name_status: h.nameStatus ?? 'APPROVED',
     messaging_limit_tier: 'TIER_1K',
   };
 }
@@ -48,7 +49,7 @@ export function phoneHandler(state: GraphState, cfg: AuthConfig) {
       res.status(e.httpStatus).json(e.body);
       return;
     }
-    const all = node(phone);
+    const all = phoneNode(phone);
     const fields = param(req, 'fields')?.split(',').map((f) => f.trim()).filter(Boolean) ?? DEFAULT_FIELDS;
     const answer: Record<string, unknown> = {};
     for (const f of fields) {

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LoggedRequest } from './request-log';
 import type { ReadMark } from './graph-read';
-import type { SimTemplate } from './graph-templates';
+import { defaultTemplates, type SimTemplate } from './graph-templates';
 import type { GraphMode, MetaErrorSpec, SentMessage, SimPhone, SimToken } from './graph-types';
 
 export const WHATSAPP_SCOPES = ['whatsapp_business_management', 'whatsapp_business_messaging'];
@@ -31,6 +31,9 @@ const nowSec = (): number => Math.floor(Date.now() / 1000);
 export class GraphState {
   readonly tokens = new Map<string, StoredToken>();
   readonly phones = new Map<string, SimPhone>();
+  /** WABA id → app ids subscribed to its webhooks (GET/POST /{waba-id}/subscribed_apps). */
+  readonly subscriptions = new Map<string, Set<string>>();
+  refuseSubscribe = false;
   readonly sent: SentMessage[] = [];
   /** Read marks (and typing indicators) the business sent, in order. */
   readonly readMarks: ReadMark[] = [];
@@ -68,6 +71,18 @@ export class GraphState {
     };
     this.tokens.set(t.token, stored);
     return stored;
+  }
+
+  /** A number's WABA comes into being with it, this simulator's app subscribed (as after Embedded Signup). */
+  addPhone(p: SimPhone): void {
+    this.phones.set(p.id, { ...p, health: { ...p.health } });
+    if (!this.subscriptions.has(p.wabaId)) this.subscriptions.set(p.wabaId, new Set([this.appId]));
+    // Each WABA starts with the demo catalog of message templates (graph-templates.ts).
+    if (!this.templates.some((t) => t.wabaId === p.wabaId)) this.templates.push(...defaultTemplates(p.wabaId));
+  }
+
+  wabaExists(wabaId: string): boolean {
+    return [...this.phones.values()].some((p) => p.wabaId === wabaId);
   }
 
   expire(stored: StoredToken): void {
@@ -108,6 +123,8 @@ export class GraphState {
   reset(): void {
     this.tokens.clear();
     this.phones.clear();
+    this.subscriptions.clear();
+    this.refuseSubscribe = false;
     this.sent.length = 0;
     this.readMarks.length = 0;
     this.customerMessageIds.clear();

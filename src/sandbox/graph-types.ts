@@ -52,12 +52,24 @@ export interface SimPhone {
   wabaId: string;
   displayPhoneNumber: string;
   verifiedName: string;
+  /** Registration and health fields of the phone number node; defaults: a healthy Cloud API number. */
+  health?: Partial<SimPhoneHealth>;
+}
+
+export interface SimPhoneHealth {
+  status: string;
+  qualityRating: string;
+  codeVerificationStatus: string;
+  nameStatus: string;
+  platformType: string;
 }
 
 export interface GraphSimOptions {
   port?: number;
   appId: string;
   appSecret: string;
+  /** The app's name in subscribed_apps answers. */
+  appName?: string;
   requireAppSecretProof?: boolean;
   /** Send `sent` then `delivered` status webhooks after each accepted message. */
   autoStatuses?: boolean;
@@ -139,6 +151,14 @@ export interface GraphSim {
   /** Every later call with the token answers this Meta error (null heals it); 190s also in debug_token. */
   failToken(token: string, err: { code: number; subcode?: number; message?: string; httpStatus?: number } | null): void;
   addPhone(p: SimPhone): void;
+  /** Changes a number's status fields (e.g. {qualityRating:'RED'}, {platformType:'NOT_APPLICABLE', status:'PENDING'}). */
+  setPhoneHealth(phoneNumberId: string, h: Partial<SimPhoneHealth>): void;
+  /** Apps subscribed to a WABA's webhooks. A WABA starts with this simulator's app subscribed. */
+  subscribedApps(wabaId: string): string[];
+  /** Removes an app (default: this simulator's) from a WABA's subscribed apps. */
+  unsubscribeApp(wabaId: string, appId?: string): void;
+  /** While true, POST /{waba-id}/subscribed_apps answers Meta's permission error (200). */
+  refuseSubscribe(refuse: boolean): void;
   /** Our /webhooks/meta/:tenant URL. */
   setWebhookTarget(url: string): void;
   /** Signs with the app secret and retries any non-200 per webhookRetryDelaysMs, like Meta. */

@@ -12,9 +12,10 @@ import { metaErrors, tokenFailure } from './graph-errors';
 import { graphFaults, DEFAULT_SLOW_MS } from './graph-faults';
 import { debugTokenHandler } from './graph-debug-token';
 import { phoneHandler } from './graph-phone';
+import { subscribedAppsHandlers } from './graph-waba';
 import { sendHandler } from './graph-send';
 import { readHandler, isReadRequest } from './graph-read';
-import { customerKey, defaultTemplates, templateListHandler, templateSendHandler } from './graph-templates';
+import { customerKey, templateListHandler, templateSendHandler } from './graph-templates';
 import { graphControlRouter } from './graph-control';
 import { deliverSigned, DEFAULT_RETRY_DELAYS_MS } from './graph-webhooks';
 import * as envelopes from './graph-envelopes';
@@ -63,10 +64,15 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
       t.scopes = t.scopes.filter((s) => s !== scope);
     },
     failToken: (token, err) => void (stored(token).failure = err ? tokenFailure(err) : undefined),
-    addPhone: (p) => {
-      state.phones.set(p.id, { ...p });
-      if (!state.templates.some((t) => t.wabaId === p.wabaId)) state.templates.push(...defaultTemplates(p.wabaId));
+    addPhone: (p) => state.addPhone(p),
+    setPhoneHealth: (id, h) => {
+      const p = state.phones.get(id);
+      if (!p) throw new Error(`graph simulator: unknown phone ${id}`);
+      p.health = { ...p.health, ...h };
     },
+    subscribedApps: (wabaId) => [...(state.subscriptions.get(wabaId) ?? [])],
+    refuseSubscribe: (refuse) => void (state.refuseSubscribe = refuse),
+    unsubscribeApp: (wabaId, appId) => void state.subscriptions.get(wabaId)?.delete(appId ?? o.appId),
     templates: state.templates,
     ageCustomer: (waId, ms) => {
       const key = customerKey(waId);
@@ -160,6 +166,10 @@ export async function startGraphSimulator(o: GraphSimOptions): Promise<GraphSim>
     res.status(e.httpStatus).json(e.body);
   });
   app.get('/:version/debug_token', debugTokenHandler(state, o.appSecret));
+  const waba = subscribedAppsHandlers(state, auth, o.appName ?? 'WhatsApp channel');
+  app.get('/:version/:wabaId/subscribed_apps', waba.list);
+  app.post('/:version/:wabaId/subscribed_apps', waba.subscribe);
+  app.get('/:version/:wabaId/phone_numbers', waba.phoneNumbers);
   app.get('/:version/:mediaId', mediaLookupHandler(state, media, auth, () => sim.url));
   app.get('/:version/:phoneNumberId', phoneHandler(state, auth));
   const sends = byMessageType(mediaSendHandler(state, media, auth, onAccepted), sendHandler(state, auth, onAccepted));

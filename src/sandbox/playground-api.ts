@@ -10,6 +10,7 @@ import type { Services } from '../services';
 import type { ChannelControl } from '../channel/channel-types';
 import { SimControlClient, SimUnreachableError, type SimAnswer } from './sim-control-client';
 import { DEMO, newDemoToken } from './demo-tenant';
+import { AppInstallRepo } from '../store/app-install-repo';
 
 export interface PlaygroundContext {
   tenantId: string;
@@ -49,6 +50,8 @@ const agentReply = z.object({ threadId, text });
 /** The playground's stand-in BSUID for a username-only customer with this number (numbers stay the pane's handle). */
 export const playgroundBsuid = (number: string): string => `FI.${number}`;
 const usernameOf = (name: string | undefined): string => (name ?? 'customer').toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '.').replace(/^\.+|\.+$/g, '') || 'customer';
+const tenantParam = z.object({ tenant: z.string().trim().min(1).max(100).optional() });
+const appInstall = z.object({ name: z.string().trim().min(1).max(100).optional() });
 const metaMode = z.object({ mode: z.enum(['ok', 'slow', '5xx', 'down']) });
 const cursor = z.object({ since: z.coerce.number().int().min(0).default(0) });
 
@@ -115,25 +118,68 @@ export function playgroundApi(s: Services, channel: ChannelControl, ctx: Playgro
     });
   });
 
-  r.get('/status', async (_req, res) => {
+  r.get('/status', async (req, res) => {
+    const app = await appTenant(req.query.tenant);
     const [graph, giosg] = await Promise.all([ctx.graph.get('/state'), ctx.giosg.get('/state')]);
     const g = expectOk(graph, 'graph state') as { mode: string; tokens: { fingerprint: string; status: string }[] };
     const gi = expectOk(giosg, 'giosg state') as { mode: string };
     res.json({
       meta: { mode: g.mode, tokens: g.tokens.map((t) => ({ fingerprint: t.fingerprint, status: t.status })) },
       giosg: { mode: gi.mode },
-      channel: await channel.status(ctx.tenantId),
+      channel: await channel.status(app ? app.tenant.id : ctx.tenantId),
     });
   });
 
-  r.get('/admin/chats', async (_req, res) => {
+  const installs = new AppInstallRepo(s.store.db);
+  /** The tenant a pane shows: the demo one, or an organization that installed the App here. */
+  async function appTenant(raw: unknown) {
+    const { tenant } = parse(tenantParam, { tenant: raw });
+    if (tenant === undefined || tenant === ctx.tenantId) return null;
+    const install = await installs.get(tenant);
+    const t = install ? await s.tenants.get(tenant) : null;
+    if (!install || !t) throw new HttpError(404, 'unknown_tenant', `no App tenant ${tenant}`);
+    return { install, tenant: t };
+  }
+
+  // The tenants the playground can show: the demo one and every organization that installed the App.
+  r.get('/tenants', async (_req, res) => {
+    const all = await installs.list();
+    const tenants: { id: string; name: string; kind: 'demo' | 'app'; lifecycle: string | null; setupStep: string | null }[] = [{ id: ctx.tenantId, name: DEMO.verifiedName, kind: 'demo', lifecycle: null, setupStep: null }];
+    for (const i of all) {
+      const t = await s.tenants.get(i.tenant_id);
+      if (t) tenants.push({ id: t.id, name: t.name, kind: 'app', lifecycle: i.lifecycle, setupStep: i.setup_step });
+    }
+    res.json({ tenants });
+  });
+
+  // "Install the app for a new organization": giosg's simulator opens our trigger URL as the admin's browser would.
+  r.post('/app/install', async (req, res) => {
+    const b = parse(appInstall, req.body);
+    const answer = expectOk(await ctx.giosg.post('/app/install', { name: b.name }), 'app install') as { org: { orgId: string }; status: number };
+    res.json({ orgId: answer.org.orgId, tenantId: `giosg-${answer.org.orgId}`, triggerStatus: answer.status });
+  });
+
+  // What the setup dialog asks for, as the sandbox's Meta knows it (a sandbox: its app secret is no secret).
+  r.get('/app/meta-side', async (_req, res) => {
+    const demo = await s.tenants.get(ctx.tenantId);
+    res.json({ wabaId: DEMO.wabaId, phoneNumberId: DEMO.phoneNumberId, appId: DEMO.metaAppId, appSecret: demo?.metaAppSecret ?? null });
+  });
+
+  r.get('/admin/chats', async (req, res) => {
+    const app = await appTenant(req.query.tenant);
+    if (app) {
+      const chats = app.install.setup_chat_id ? [{ id: app.install.setup_chat_id, kind: 'setup', invitedTeams: [], createdAt: null }] : [];
+      return void res.json({ chats });
+    }
     const state = expectOk(await ctx.giosg.get('/state'), 'giosg state') as { chats: SimChatView[] };
     // The admin's own chat with the bot exists before its first message, as in giosg.
     const chats: { id: string; kind: 'bot' | 'alert'; invitedTeams: string[]; createdAt: string | null }[] = [
       { id: DEMO.adminChatId, kind: 'bot', invitedTeams: [], createdAt: null },
     ];
+    // Other organizations' chats (their setup with the bot) belong to their own pane.
+    const elsewhere = new Set((await installs.list()).map((i) => i.setup_chat_id));
     for (const c of state.chats) {
-      if (c.umiChannelId || c.id === DEMO.adminChatId) continue;
+      if (c.umiChannelId || c.id === DEMO.adminChatId || elsewhere.has(c.id)) continue;
       chats.push({ id: c.id, kind: 'alert', invitedTeams: c.invitedTeams, createdAt: c.created_at });
     }
     res.json({ chats });
@@ -141,13 +187,15 @@ export function playgroundApi(s: Services, channel: ChannelControl, ctx: Playgro
 
   r.get('/admin/chats/:chatId/messages', async (req: Request<{ chatId: string }>, res) => {
     const id = parse(chatId, req.params.chatId);
+    const app = await appTenant(req.query.tenant);
+    const botUserId = app ? app.tenant.giosgBotUserId : DEMO.giosgBotUserId;
     const page = expectOk(await ctx.giosg.get(`/chats/${encodeURIComponent(id)}/messages`), 'chat messages') as { items: SimTimelineMessage[] };
     res.json({
       items: page.items
         .filter((m) => m.type === 'msg')
         .map((m) => ({
           id: m.id,
-          fromBot: m.sender_id === DEMO.giosgBotUserId,
+          fromBot: m.sender_id === botUserId,
           senderName: m.sender_name,
           text: m.message,
           attachments: m.attachments,
@@ -159,6 +207,14 @@ export function playgroundApi(s: Services, channel: ChannelControl, ctx: Playgro
 
   r.post('/admin/say', async (req, res) => {
     const b = parse(adminSay, req.body);
+    const app = await appTenant((req.body as { tenant?: unknown } | undefined)?.tenant);
+    if (app) {
+      const said = expectOk(
+        await ctx.giosg.post('/app/admin-says', { orgId: app.tenant.giosgOrganizationId, chatId: b.chatId, text: b.text, responseValue: b.responseValue, language: b.lang }),
+        'admin message',
+      );
+      return void res.json({ delivered: accepted(said.status), webhookStatus: said.status });
+    }
     const answer = expectOk(
       await ctx.giosg.post('/admin-says', { chatId: b.chatId, text: b.text, responseValue: b.responseValue, language: b.lang }),
       'admin message',

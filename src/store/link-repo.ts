@@ -2,7 +2,7 @@
 // is one conditional UPDATE … RETURNING, so concurrent requests (and instances) agree on
 // exactly one outcome without locks held across the Meta calls.
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, LinkTable } from './schema';
+import type { Database, LinkKind, LinkTable } from './schema';
 
 export type LinkRow = Selectable<LinkTable>;
 
@@ -12,6 +12,7 @@ export interface NewLink {
   adminUserId: string;
   chatId: string;
   locale: string;
+  kind?: LinkKind;
   createdAt: number;
   expiresAt: number;
 }
@@ -30,6 +31,7 @@ export class LinkRepo {
         admin_user_id: l.adminUserId,
         chat_id: l.chatId,
         locale: l.locale,
+        kind: l.kind ?? 'token',
         created_at: l.createdAt,
         expires_at: l.expiresAt,
         failed_attempts: 0,

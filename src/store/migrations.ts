@@ -412,6 +412,19 @@ const migrations: Record<string, Builder> = {
       .execute();
     await db.schema.createIndex('customer_ids_key').on('customer_ids').columns(['tenant_id', 'customer_key']).execute();
   },
+  // Issue 25: the last Meta wiring check per tenant (subscription, phone, webhook callback),
+  // and which secret a one-time link takes (the token, or the app secret during setup).
+  async '0016_setup'(db) {
+    await db.schema
+      .createTable('wiring_checks')
+      .addColumn('tenant_id', 'text', (c) => c.primaryKey())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('report', 'text', (c) => c.notNull())
+      .addColumn('cause', 'text', (c) => c.notNull())
+      .addColumn('checked_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.alterTable('links').addColumn('kind', 'text', (c) => c.notNull().defaultTo('token')).execute();
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

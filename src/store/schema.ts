@@ -167,7 +167,11 @@ export interface LinkTable {
   state: 'open' | 'consumed' | 'burnt';
   consumed_at: number | null;
   token_version_id: number | null;
+  /** 0016_setup: what the link takes ('token', or 'app_secret' during setup). */
+  kind: Generated<LinkKind>;
 }
+
+export type LinkKind = 'token' | 'app_secret';
 
 export interface BotStateTable {
   tenant_id: string;
@@ -239,6 +243,19 @@ export interface GiosgAppTriggerTable {
   finished_at: number | null;
 }
 
+// 0016_setup: the last Meta wiring check of each tenant.
+export type WiringState = 'ok' | 'failing' | 'unknown';
+
+export interface WiringCheckTable {
+  tenant_id: string;
+  state: WiringState;
+  /** JSON of the checks (WiringReport, src/onboarding/wiring-types.ts): ids and codes, no secrets. */
+  report: string;
+  /** What ran it: setup, token_changed, manual. */
+  cause: string;
+  checked_at: number;
+}
+
 export interface Database {
   tenants: TenantTable;
   token_versions: TokenVersionTable;
@@ -256,6 +273,7 @@ export interface Database {
   send_budget: SendBudgetTable;
   giosg_app_installs: GiosgAppInstallTable;
   giosg_app_triggers: GiosgAppTriggerTable;
+  wiring_checks: WiringCheckTable;
   service_windows: ServiceWindowTable;
   held_replies: HeldReplyTable;
   reengagements: ReengagementTable;

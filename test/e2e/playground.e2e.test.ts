@@ -211,4 +211,25 @@ maybe('playground walkthrough in Chromium', () => {
     await page.close();
     expect(problems).toEqual([]);
   }, 60_000);
+
+  test('"install the app for a new organization": the selector shows two tenants and the new setup chat', async () => {
+    const page = await context.newPage();
+    await page.goto(`${sb.url}/playground`);
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: STEP_MS });
+    await page.locator('#install-app').click();
+    await page.locator('#chat-tabs .chat-tab', { hasText: t('sandbox:chat_setup') }).waitFor({ timeout: STEP_MS });
+    await page.locator('#admin-messages .from-bot', { hasText: lead('setup:welcome') }).waitFor({ timeout: STEP_MS });
+    await expect(page.locator('#tenant-select option').count()).resolves.toBe(2);
+    await expect(page.locator('#setup-waba').textContent()).resolves.toBe(DEMO.wabaId);
+    // The admin answers the first question in the new organization's chat.
+    await page.locator('#admin-text').fill(DEMO.wabaId);
+    await page.locator('#admin-form button[type="submit"]').click();
+    await page.locator('#admin-messages .from-bot', { hasText: lead('setup:ask_phone') }).waitFor({ timeout: STEP_MS });
+    // Back to the demo tenant: its own chat, not the setup one.
+    await page.locator('#tenant-select').selectOption('');
+    await page.locator('#chat-tabs .chat-tab', { hasText: t('sandbox:chat_bot') }).waitFor({ timeout: STEP_MS });
+    await expect(page.locator('#chat-tabs .chat-tab', { hasText: t('sandbox:chat_setup') }).count()).resolves.toBe(0);
+    await page.close();
+    expect(problems).toEqual([]);
+  }, 60_000);
 });

@@ -12,6 +12,10 @@
   let strings = {};
   let overview = null;
   const chats = { list: [], selected: null, seen: new Set(), counts: new Map(), read: new Map(), firstLoad: true };
+  // Which tenant pane 1 shows: null = the demo tenant, else an organization that installed the App.
+  const tenants = { list: [], selected: null, rendered: '' };
+  const tenantQuery = () => (tenants.selected ? '?tenant=' + encodeURIComponent(tenants.selected) : '');
+  const withTenant = (body) => (tenants.selected ? Object.assign({ tenant: tenants.selected }, body) : body);
   const phone = { number: null, thread: null, cursor: 0, received: [], sent: [], marksCursor: 0, readIds: new Set(), typingAt: 0 };
   const notes = { thread: null, items: [] };
   // Meta shows "typing…" until the business's next message or for 25 seconds.
@@ -174,6 +178,7 @@
 
   function chatTitle(chat) {
     if (chat.kind === 'bot') return t('chat_bot');
+    if (chat.kind === 'setup') return t('chat_setup');
     const team = chat.invitedTeams && chat.invitedTeams.length ? chat.invitedTeams.join(', ') : '';
     return team ? t('chat_alert_team', { team: team }) : t('chat_alert');
   }
@@ -220,7 +225,7 @@
           b.type = 'button';
           b.dataset.value = String(action.value);
           b.addEventListener('click', () =>
-            withBusy(b, async () => warnIfRefused(await api('/admin/say', { chatId: chatId, responseValue: String(action.value), lang: lang }), 'error_bot_refused')),
+            withBusy(b, async () => warnIfRefused(await api('/admin/say', withTenant({ chatId: chatId, responseValue: String(action.value), lang: lang })), 'error_bot_refused')),
           );
           row.appendChild(b);
         }
@@ -232,7 +237,7 @@
   }
 
   async function fetchChat(id) {
-    const page = await api('/admin/chats/' + encodeURIComponent(id) + '/messages');
+    const page = await api('/admin/chats/' + encodeURIComponent(id) + '/messages' + tenantQuery());
     chats.counts.set(id, page.items.length);
     return page.items;
   }
@@ -253,9 +258,60 @@
     list.scrollTop = list.scrollHeight;
   }
 
+  function tenantTitle(tn) {
+    if (tn.kind === 'demo') return t('tenant_demo', { name: tn.name });
+    return t('tenant_app', { name: tn.name, state: t('lifecycle_' + tn.lifecycle) });
+  }
+
+  function renderTenants() {
+    const key = JSON.stringify(tenants.list) + tenants.selected;
+    if (key === tenants.rendered) return;
+    tenants.rendered = key;
+    const select = $('tenant-select');
+    select.replaceChildren();
+    for (const tn of tenants.list) {
+      const option = el('option', '', tenantTitle(tn));
+      option.value = tn.kind === 'demo' ? '' : tn.id;
+      option.selected = (tn.kind === 'demo' ? null : tn.id) === tenants.selected;
+      select.appendChild(option);
+    }
+    $('setup-values').hidden = tenants.selected === null;
+  }
+
+  function selectTenant(id) {
+    tenants.selected = id || null;
+    // Another organization's chats: start pane 1 afresh.
+    Object.assign(chats, { list: [], selected: null, seen: new Set(), counts: new Map(), read: new Map(), firstLoad: true, rendered: null });
+    $('admin-messages').replaceChildren();
+    renderTenants();
+    void pollAdmin().catch((err) => showError(t('error_poll', { detail: err.message })));
+  }
+
+  async function pollTenants() {
+    tenants.list = (await api('/tenants')).tenants;
+    renderTenants();
+  }
+
+  $('tenant-select').addEventListener('change', (e) => selectTenant(e.currentTarget.value));
+
+  async function showMetaSide() {
+    const side = await api('/app/meta-side');
+    $('setup-waba').textContent = side.wabaId;
+    $('setup-phone').textContent = side.phoneNumberId;
+    $('setup-app-id').textContent = side.appId;
+    $('setup-app-secret').textContent = side.appSecret || '';
+  }
+
+  $('install-app').addEventListener('click', (e) => withBusy(e.currentTarget, async () => {
+    const done = await api('/app/install', {});
+    await pollTenants();
+    selectTenant(done.tenantId);
+  }));
+
   async function pollAdmin() {
-    const { chats: list } = await api('/admin/chats');
+    const { chats: list } = await api('/admin/chats' + tenantQuery());
     chats.list = list;
+    if (!list.length) return renderTabs();
     let fresh = null;
     for (const c of list) {
       if (!chats.seen.has(c.id)) {
@@ -278,7 +334,7 @@
     const text = input.value.trim();
     if (!text || !chats.selected) return;
     void withBusy(e.submitter, async () => {
-      warnIfRefused(await api('/admin/say', { chatId: chats.selected, text: text, lang: lang }), 'error_bot_refused');
+      warnIfRefused(await api('/admin/say', withTenant({ chatId: chats.selected, text: text, lang: lang })), 'error_bot_refused');
       input.value = '';
     });
   });
@@ -474,7 +530,7 @@
   }
 
   async function pollStatus() {
-    renderStatus(await api('/status'));
+    renderStatus(await api('/status' + tenantQuery()));
   }
 
   $('expire-token').addEventListener('click', (e) => withBusy(e.currentTarget, async () => {
@@ -520,7 +576,7 @@
   // ---- start ----
 
   async function pollOnce() {
-    const steps = [pollAdmin, pollPhone, pollUmi, pollNotes, pollStatus];
+    const steps = [pollTenants, pollAdmin, pollPhone, pollUmi, pollNotes, pollStatus];
     for (const step of steps) {
       try {
         await step();
@@ -541,6 +597,7 @@
     overview = await api('/overview');
     $('phone-business').textContent = overview.phone.verifiedName;
     $('phone-number').textContent = overview.phone.display;
+    await showMetaSide();
     document.body.dataset.ready = 'true';
     void loop();
   }

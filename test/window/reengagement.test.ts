@@ -166,7 +166,8 @@ describe.each(engines)('re-engagement templates (%s)', (engine) => {
     await agentReply(h, A, 'Hello after hours');
     await waitFor(async () => (await h.channel.status(TENANT.id))?.paused === true, 'channel paused');
     expect(templatesSent()).toHaveLength(0);
-    expect((await reengagementRows(h))[0].state).toBe('pending');
+    // The refused send goes back to waiting (written just after the channel paused).
+    await waitFor(async () => (await reengagementRows(h))[0].state === 'pending', 'template waiting');
     const fresh = `EAAG${'r'.repeat(40)}`;
     h.graph.addToken({ token: fresh, appId: TENANT.metaAppId, scopes: ['whatsapp_business_management', 'whatsapp_business_messaging'], targetIds: [TENANT.wabaId] });
     const id = await h.services.vault.addPending(TENANT.id, fresh, 'test', 'test');

@@ -44,7 +44,10 @@ export interface InstallerEvents {
 }
 
 /** A secret nobody knows stands in for the Meta app secret until setup sets the real one: no Meta webhook verifies meanwhile. */
-const placeholderSecret = () => `unset-${randomBytes(32).toString('base64url')}`;
+const PLACEHOLDER_PREFIX = 'unset-';
+const placeholderSecret = () => `${PLACEHOLDER_PREFIX}${randomBytes(32).toString('base64url')}`;
+/** True until the setup has stored the Meta app secret (the install writes a random stand-in). */
+export const appSecretMissing = (secret: string): boolean => secret.startsWith(PLACEHOLDER_PREFIX);
 
 export class AppInstaller {
   readonly installs: AppInstallRepo;

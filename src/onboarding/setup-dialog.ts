@@ -20,6 +20,7 @@ import { AppInstallRepo, type AppInstallRow } from '../store/app-install-repo';
 import { CircuitStateRepo } from '../store/circuit-state-repo';
 import type { WiringChecker } from './wiring-check';
 import { wiringLines } from './wiring-text';
+import { appSecretMissing } from './app-installer';
 
 export type SetupStep = 'waba' | 'phone' | 'app_id' | 'secret' | 'token' | 'done';
 
@@ -72,11 +73,27 @@ export class SetupDialog {
     // The bot's own commands keep working during setup; the next answer continues it.
     if (isWord(text, 'status') || isWord(text, 'help')) return false;
 
+    // "back" steps back through the ids typed so far, showing the value stored, so a
+    // mistyped one (a wrong WABA id makes Meta refuse the token) can be put right.
+    if (isWord(text, 'back') && step !== 'waba') {
+      const previous: SetupStep = step === 'phone' ? 'waba' : step === 'app_id' ? 'phone' : 'app_id';
+      this.s.tenants.invalidate(tenant.id);
+      const now = (await this.s.tenants.get(tenant.id)) ?? tenant;
+      const current = previous === 'waba' ? now.wabaId : previous === 'phone' ? now.phoneNumberId : now.metaAppId;
+      await this.step(tenant.id, previous);
+      return this.said(tenant, chatId, `${t(`setup:ask_${previous}`)}\n${t('setup:current_value', { current })}`);
+    }
+
     if (step === 'waba' || step === 'phone' || step === 'app_id') {
       const id = text.replace(/\s+/g, '');
       if (!META_ID.test(id)) return this.said(tenant, chatId, t('setup:not_an_id'));
+      this.s.tenants.invalidate(tenant.id);
+      const before = (await this.s.tenants.get(tenant.id)) ?? tenant;
+      // Past the secret already (a correction after "back"): straight on to the token.
+      const secretStored = !appSecretMissing(before.metaAppSecret);
       if (step === 'waba') {
         await this.s.tenants.update(tenant.id, { wabaId: id });
+        if (secretStored) return this.resumeAtToken(tenant, install, event.senderId, chatId, locale);
         await this.step(tenant.id, 'phone');
         return this.said(tenant, chatId, t('setup:ask_phone'));
       }
@@ -88,9 +105,12 @@ export class SetupDialog {
           await this.finish(tenant.id, chatId, locale);
           return true;
         }
+        if (secretStored) return this.resumeAtToken(tenant, install, event.senderId, chatId, locale);
         await this.step(tenant.id, 'app_id');
         return this.said(tenant, chatId, t('setup:ask_app_id'));
       }
+      // The secret belongs to the app: a new app id needs its secret again, the same one does not.
+      if (secretStored && id === before.metaAppId) return this.resumeAtToken(tenant, install, event.senderId, chatId, locale);
       await this.s.tenants.update(tenant.id, { metaAppId: id });
       await this.step(tenant.id, 'secret');
       await this.sendLink(tenant, install, event.senderId, chatId, locale, 'app_secret');
@@ -117,6 +137,14 @@ export class SetupDialog {
       return true;
     }
     return this.said(tenant, chatId, t('setup:waiting_token'));
+  }
+
+  /** Back at the token step after a correction: a new token link (or the end, when a token is live already). */
+  private async resumeAtToken(tenant: Tenant, install: AppInstallRow, senderId: string | null, chatId: string, locale: Locale): Promise<true> {
+    await this.step(tenant.id, 'token');
+    if (await this.s.vault.current(tenant.id)) await this.finish(tenant.id, chatId, locale);
+    else await this.sendLink(tenant, install, senderId, chatId, locale, 'token');
+    return true;
   }
 
   /** The app secret link was used: on to the token. */

@@ -109,6 +109,32 @@ describe.each(engines)('setup dialog (%s)', (engine) => {
     expect((await new AppInstallRepo(h.services.store.db).get(tenantId))!.lifecycle).toBe('active');
   });
 
+  it('a mistyped WABA id: Meta refuses the token for it; "back" steps to the WABA id, the right one brings a new token link that works', async () => {
+    const { tenantId, said, ask, linkIn } = await installed();
+    await ask('102290129340398'); // not the WABA the token is for
+    await ask(TENANT.phoneNumberId);
+    const secretPath = linkIn((await ask(TENANT.metaAppId))[0]);
+    expect((await openAndSubmit(h, secretPath, TENANT.metaAppSecret)).status).toBe(200);
+    const tokenMsg = await waitFor(() => said().find((m) => m.includes('System User access token')), 'token link');
+    const token = makeToken();
+    h.graph.addToken({ token, appId: TENANT.metaAppId, type: 'SYSTEM_USER', targetIds: [TENANT.wabaId], expiresAt: 0 });
+    expect((await openAndSubmit(h, linkIn(tokenMsg), token)).status).toBe(422);
+    // Back through the ids, each shown as stored.
+    expect((await ask('back'))[0]).toContain(`The id stored now is ${TENANT.metaAppId}`);
+    expect((await ask('back'))[0]).toContain(`The id stored now is ${TENANT.phoneNumberId}`);
+    const [wabaAgain] = await ask('back');
+    expect(wabaAgain).toContain('WhatsApp Business Account id');
+    expect(wabaAgain).toContain('The id stored now is 102290129340398');
+    // The right id: the secret is kept, so the next message is a new token link.
+    const [newLink] = await ask(TENANT.wabaId);
+    expect(newLink).toContain('System User access token');
+    h.services.tenants.invalidate(tenantId);
+    expect((await h.services.tenants.get(tenantId))!.wabaId).toBe(TENANT.wabaId);
+    expect((await openAndSubmit(h, linkIn(newLink), token)).status).toBe(200);
+    await waitFor(() => said().find((m) => m.startsWith('All set!')), 'summary');
+    expect((await new AppInstallRepo(h.services.store.db).get(tenantId))!.setup_step).toBe('done');
+  });
+
   async function setUp(x: Awaited<ReturnType<typeof installed>>) {
     await x.ask(TENANT.wabaId);
     await x.ask(TENANT.phoneNumberId);

@@ -3,6 +3,7 @@
 // alert chat, one-shot notices and per-tenant job leases in job_leases.
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, IncidentTable } from './schema';
+import { acquireJobLease, releaseJobLease } from './job-lease';
 
 export interface AlertIncident {
   id: number;
@@ -102,26 +103,14 @@ export class BotAlertRepo {
   }
 
   async releaseOnce(tenantId: string, job: string, owner: string): Promise<void> {
-    await this.db.deleteFrom('job_leases').where('tenant_id', '=', tenantId).where('job', '=', job).where('owner', '=', owner).execute();
+    await releaseJobLease(this.db, tenantId, job, owner);
   }
 
   /** A periodic job's turn: true when the previous lease has run out (then we hold it until `until`). */
   async acquireLease(tenantId: string, job: string, owner: string, now: number, until: number): Promise<boolean> {
-    const inserted = await this.db
-      .insertInto('job_leases')
-      .values({ tenant_id: tenantId, job, owner, lease_until: until, last_run_at: now })
-      .onConflict((oc) => oc.columns(['tenant_id', 'job']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return true;
-    const updated = await this.db
-      .updateTable('job_leases')
-      .set({ owner, lease_until: until, last_run_at: now })
-      .where('tenant_id', '=', tenantId)
-      .where('job', '=', job)
-      .where('lease_until', '<=', now)
-      .executeTakeFirst();
-    return Number(updated.numUpdatedRows) === 1;
+    return acquireJobLease(this.db, tenantId, job, owner, now, until);
   }
+
 }
 
 function toIncident(r: Selectable<IncidentTable>): AlertIncident {

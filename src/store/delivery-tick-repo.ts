@@ -5,6 +5,7 @@
 // time, holding a row in job_leases that it renews on each turn.
 import type { Kysely } from 'kysely';
 import type { Database } from './schema';
+import { acquireJobLease, releaseJobLease } from './job-lease';
 
 export interface TickRow {
   id: number;
@@ -23,26 +24,13 @@ const LEASE_JOB = 'delivery_ticks';
 export class DeliveryTickRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** True when this instance holds the announcer's turn until `until` (taken over when the holder's has run out). */
-  async holdTurn(owner: string, now: number, until: number): Promise<boolean> {
-    const inserted = await this.db
-      .insertInto('job_leases')
-      .values({ tenant_id: LEASE_TENANT, job: LEASE_JOB, owner, lease_until: until, last_run_at: now })
-      .onConflict((oc) => oc.columns(['tenant_id', 'job']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return true;
-    const updated = await this.db
-      .updateTable('job_leases')
-      .set({ owner, lease_until: until, last_run_at: now })
-      .where('tenant_id', '=', LEASE_TENANT)
-      .where('job', '=', LEASE_JOB)
-      .where((eb) => eb.or([eb('owner', '=', owner), eb('lease_until', '<=', now)]))
-      .executeTakeFirst();
-    return Number(updated.numUpdatedRows) === 1;
+  /** True when this instance holds the announcer's turn until `until` (renewed each turn; taken over when the holder's has run out). */
+  holdTurn(owner: string, now: number, until: number): Promise<boolean> {
+    return acquireJobLease(this.db, LEASE_TENANT, LEASE_JOB, owner, now, until, true);
   }
 
-  async giveUpTurn(owner: string): Promise<void> {
-    await this.db.deleteFrom('job_leases').where('tenant_id', '=', LEASE_TENANT).where('job', '=', LEASE_JOB).where('owner', '=', owner).execute();
+  giveUpTurn(owner: string): Promise<void> {
+    return releaseJobLease(this.db, LEASE_TENANT, LEASE_JOB, owner);
   }
 
   /**

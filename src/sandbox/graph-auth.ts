@@ -57,3 +57,21 @@ export function authenticate(
   }
   return { ok: true, token: stored };
 }
+
+/**
+ * What every POST /{phone-number-id}/messages checks before its body, in Meta's order:
+ * the token, the number exists, the token may use it, the messaging scope.
+ */
+export function authorizeMessaging(
+  req: Request,
+  state: GraphState,
+  cfg: AuthConfig,
+): { ok: true; token: StoredToken; phoneId: string } | { ok: false; error: MetaError } {
+  const phoneId = String(req.params.phoneNumberId);
+  const auth = authenticate(req, state, cfg);
+  if (!auth.ok) return auth;
+  if (!state.phones.has(phoneId)) return { ok: false, error: metaErrors.unknownObject(phoneId, 'POST') };
+  if (auth.token.phoneAccess && !auth.token.phoneAccess.includes(phoneId)) return { ok: false, error: metaErrors.permission() };
+  if (!auth.token.scopes.includes('whatsapp_business_messaging')) return { ok: false, error: metaErrors.scope() };
+  return { ok: true, token: auth.token, phoneId };
+}

@@ -5,7 +5,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { metaErrors, type MetaError } from './graph-errors';
-import { authenticate, type AuthConfig } from './graph-auth';
+import { authorizeMessaging, type AuthConfig } from './graph-auth';
 import { tokenFingerprint } from './fingerprint';
 import type { GraphState } from './graph-state';
 
@@ -30,12 +30,9 @@ export function readHandler(state: GraphState, cfg: AuthConfig) {
   return (req: Request, res: Response): void => {
     const fail = (e: MetaError): void => void res.status(e.httpStatus).json(e.body);
     // failNext() is about sends: a read mark does not use up a failure a test set for the reply.
-    const id = String(req.params.phoneNumberId);
-    const auth = authenticate(req, state, cfg);
+    const auth = authorizeMessaging(req, state, cfg);
     if (!auth.ok) return fail(auth.error);
-    if (!state.phones.has(id)) return fail(metaErrors.unknownObject(id, 'POST'));
-    if (auth.token.phoneAccess && !auth.token.phoneAccess.includes(id)) return fail(metaErrors.permission());
-    if (!auth.token.scopes.includes('whatsapp_business_messaging')) return fail(metaErrors.scope());
+    const id = auth.phoneId;
     const parsed = readBody.safeParse(req.body ?? {});
     if (!parsed.success) return fail(metaErrors.invalidParam('(#100) Invalid parameter', `Param ${parsed.error.issues[0].path.join('.') || 'body'} is invalid.`));
     if (!state.customerMessageIds.has(parsed.data.message_id)) return fail(metaErrors.invalidParam('(#100) Invalid parameter', 'Param message_id is not a message this number received.'));

@@ -4,7 +4,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { metaErrors, type MetaError } from './graph-errors';
-import { authenticate, type AuthConfig } from './graph-auth';
+import { authorizeMessaging, type AuthConfig } from './graph-auth';
 import { newWamid } from './graph-envelopes';
 import { tokenFingerprint } from './fingerprint';
 import type { GraphState } from './graph-state';
@@ -64,12 +64,9 @@ export function sendHandler(state: GraphState, cfg: AuthConfig, onAccepted: (m: 
     const injected = state.takeFailure();
     if (injected) return fail(metaErrors.custom(injected));
 
-    const id = String(req.params.phoneNumberId);
-    const auth = authenticate(req, state, cfg);
+    const auth = authorizeMessaging(req, state, cfg);
     if (!auth.ok) return fail(auth.error);
-    if (!state.phones.has(id)) return fail(metaErrors.unknownObject(id, 'POST'));
-    if (auth.token.phoneAccess && !auth.token.phoneAccess.includes(id)) return fail(metaErrors.permission());
-    if (!auth.token.scopes.includes('whatsapp_business_messaging')) return fail(metaErrors.scope());
+    const id = auth.phoneId;
 
     const parsed = sendBody.safeParse(req.body ?? {});
     if (!parsed.success) return fail(toMetaError(req.body, parsed.error.issues[0]));

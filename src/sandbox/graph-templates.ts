@@ -6,7 +6,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { metaErrors, type MetaError } from './graph-errors';
-import { authenticate, type AuthConfig } from './graph-auth';
+import { authenticate, authorizeMessaging, type AuthConfig } from './graph-auth';
 import { newWamid } from './graph-envelopes';
 import { tokenFingerprint } from './fingerprint';
 import type { GraphState } from './graph-state';
@@ -98,13 +98,10 @@ export function templateSendHandler(state: GraphState, cfg: AuthConfig, onAccept
     const fail = (e: MetaError): void => void res.status(e.httpStatus).json(e.body);
     const injected = state.takeFailure();
     if (injected) return fail(metaErrors.custom(injected));
-    const phoneId = String(req.params.phoneNumberId);
-    const auth = authenticate(req, state, cfg);
+    const auth = authorizeMessaging(req, state, cfg);
     if (!auth.ok) return fail(auth.error);
-    const phone = state.phones.get(phoneId);
-    if (!phone) return fail(metaErrors.unknownObject(phoneId, 'POST'));
-    if (auth.token.phoneAccess && !auth.token.phoneAccess.includes(phoneId)) return fail(metaErrors.permission());
-    if (!auth.token.scopes.includes('whatsapp_business_messaging')) return fail(metaErrors.scope());
+    const phoneId = auth.phoneId;
+    const phone = state.phones.get(phoneId)!;
     const parsed = templateBody.safeParse(req.body ?? {});
     if (!parsed.success) return fail(metaErrors.invalidParam('(#100) Invalid parameter', `Param ${parsed.error.issues[0].path.join('.') || 'body'} is invalid.`));
     const b = parsed.data;

@@ -28,6 +28,8 @@ import { translator } from '../../i18n';
 import { fillParams, parseStoredParams } from './template-params';
 
 const BATCH = 20;
+/** How soon a template waiting on a paused channel is looked at again. */
+const PAUSED_RECHECK_MS = 5000;
 
 export class ReengagementSender {
   constructor(
@@ -68,8 +70,9 @@ export class ReengagementSender {
     const tenant = await this.s.tenants.get(row.tenant_id);
     const now = this.s.clock.now();
     if (!tenant || this.circuit.isPaused(tenant.id)) {
-      // Paused: waits for the resume, which wakes this loop; the attempt is given back.
-      await this.repo.retryLater(row.id, owner, now + this.tuning.probeIntervalMs, null, now, true);
+      // Paused: looked at again shortly (a resume on another instance wakes no loop here),
+      // not after the probe interval, so the template goes soon after a swap. The attempt is given back.
+      await this.repo.retryLater(row.id, owner, now + Math.min(PAUSED_RECHECK_MS, this.tuning.probeIntervalMs), null, now, true);
       return false;
     }
     let versionId: number | null = null;
